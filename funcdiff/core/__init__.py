@@ -1,0 +1,1 @@
+"""The core: abstract values, dtypes, the IR, primitives, interpreters and tracing."""

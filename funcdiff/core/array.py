@@ -1,0 +1,173 @@
+"""``Array``: funcdiff's immutable array, concrete (``ArrayImpl``) or traced (``Tracer``).
+
+Operators and methods (``x + y``, ``x.sum()``, ``x[idx]``, ``x.at[idx].set(v)``) are
+installed by :mod:`funcdiff.numpy`, which defines them in lax operations; this module owns
+only storage, metadata and host conversion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import backend as _backend
+from .aval import ShapedArray
+
+
+class Array:
+    """A funcdiff array: immutable, with NumPy semantics for operators and indexing.
+
+    Both concrete arrays and the tracers that stand for arrays during a transform are
+    instances, so ``isinstance(x, fd.Array)`` holds inside ``grad``, ``vmap`` and ``jit``.
+
+    Examples:
+        >>> import funcdiff as fd
+        >>> x = fd.numpy.array([1.0, 2.0])
+        >>> x
+        Array([1., 2.], dtype=float32)
+        >>> x.shape, x.dtype, x.ndim, x.size
+        ((2,), dtype('float32'), 1, 2)
+        >>> x = x.at[0].set(5.0)
+        >>> x.tolist()
+        [5.0, 2.0]
+    """
+
+    __slots__ = ()
+    __array_priority__ = 100
+    __hash__ = None  # type: ignore[assignment]  # arrays compare elementwise, like NumPy's
+    aval: ShapedArray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    @property
+    def weak_type(self) -> bool:
+        return self.aval.weak_type
+
+    def __len__(self) -> int:
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d array (a scalar) is undefined")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d array (a scalar) is undefined")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        raise TypeError(
+            "funcdiff arrays are immutable: instead of `x[idx] = y`, write "
+            "`x = x.at[idx].set(y)` (also .add, .mul, .min, .max)"
+        )
+
+    def __delitem__(self, idx: Any) -> None:
+        raise TypeError("funcdiff arrays are immutable: use fd.numpy.delete(x, idx)")
+
+
+class ArrayImpl(Array):
+    """A concrete array: a backend array (NumPy, strict or CuPy) with its abstract value."""
+
+    __slots__ = ("_value", "aval")
+
+    def __init__(self, value: Any, aval: ShapedArray | None = None) -> None:
+        if aval is None:
+            aval = ShapedArray(value.shape, value.dtype)
+        self._value = value
+        self.aval = aval
+
+    # --- host conversion -------------------------------------------------------------
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # Raises for device arrays (strict, CuPy): host copies must be explicit there.
+        out = np.asarray(self._value)
+        return out if dtype is None else out.astype(dtype)
+
+    def _host(self) -> np.ndarray:
+        return _backend.backend_of(self._value).to_host(self._value)
+
+    def _host_scalar(self) -> Any:
+        return self._host().item()
+
+    def item(self, *args: Any) -> Any:
+        """The element as a Python scalar (an explicit copy to the host)."""
+        return self._host().item(*args)
+
+    def tolist(self) -> Any:
+        """The array as nested Python lists (an explicit copy to the host)."""
+        return self._host().tolist()
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of an array with {self.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self._host_scalar())
+
+    def __float__(self) -> float:
+        return float(self._host_scalar())
+
+    def __int__(self) -> int:
+        return int(self._host_scalar())
+
+    def __complex__(self) -> complex:
+        return complex(self._host_scalar())
+
+    def __index__(self) -> int:
+        if self.aval.dtype.kind not in "iub" or self.aval.shape:
+            raise TypeError(
+                f"only integer scalar arrays can be used as an index, got {self.aval.str_short()}"
+            )
+        return int(self._host_scalar())
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self._host_scalar(), spec)
+        return format(str(self), spec)
+
+    def __reduce__(self):
+        return (_rebuild, (self._host(), self.aval.weak_type))
+
+    @property
+    def device(self) -> _backend.Device:
+        """The device holding this array (``cpu:0``, ``gpu:0``…)."""
+        return _backend.backend_of(self._value).device_of(self._value)
+
+    def devices(self) -> set:
+        return {self.device}
+
+    def block_until_ready(self) -> ArrayImpl:
+        """Wait for pending device work (a no-op on the CPU)."""
+        sync = getattr(self._value, "device", None)
+        if sync is not None and hasattr(sync, "synchronize"):
+            sync.synchronize()
+        return self
+
+    def __repr__(self) -> str:
+        host = self._host()
+        body = np.array2string(host, separator=", ", prefix="Array(")
+        extra = ", weak_type=True" if self.aval.weak_type else ""
+        return f"Array({body}, dtype={host.dtype.name}{extra})"
+
+    def __str__(self) -> str:
+        return str(self._host())
+
+
+def _rebuild(host: np.ndarray, weak: bool) -> ArrayImpl:
+    from .. import backend
+
+    raw = backend.get_backend().from_host(host)
+    return ArrayImpl(raw, ShapedArray(host.shape, host.dtype, weak))

@@ -1,0 +1,72 @@
+"""Global configuration flags: ``fd.config.update(name, value)``, as in ``jax.config``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+_DEFAULTS: dict[str, Any] = {
+    "enable_x64": os.environ.get("FUNCDIFF_ENABLE_X64", "0").lower() in ("1", "true"),
+    "debug_nans": os.environ.get("FUNCDIFF_DEBUG_NANS", "0").lower() in ("1", "true"),
+}
+
+
+class Config:
+    """The flags that change how funcdiff computes.
+
+    * ``enable_x64`` (default False): keep 64-bit dtypes; otherwise float64/int64 requests
+      become float32/int32, as in JAX.
+    * ``debug_nans`` (default False): stop at the first operation that produces a NaN.
+
+    Examples:
+        >>> import funcdiff as fd
+        >>> fd.config.enable_x64
+        False
+        >>> with fd.config.override(enable_x64=True):
+        ...     fd.numpy.ones(2, dtype="float64").dtype
+        dtype('float64')
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_values", dict(_DEFAULTS))
+
+    def update(self, name: str, value: Any) -> None:
+        """Set flag ``name`` to ``value`` (``fd.config.update("enable_x64", True)``)."""
+        if name not in self._values:
+            known = ", ".join(sorted(self._values))
+            raise ValueError(f"unknown config option {name!r}; known options: {known}")
+        if not isinstance(value, bool):
+            raise TypeError(f"config option {name!r} takes a bool, got {value!r}")
+        self._values[name] = value
+
+    @contextlib.contextmanager
+    def override(self, **flags: bool) -> Iterator[None]:
+        """Set flags inside a ``with`` block and restore them afterwards."""
+        old = {k: self._values.get(k) for k in flags}
+        try:
+            for k, v in flags.items():
+                self.update(k, v)
+            yield
+        finally:
+            self._values.update(old)
+
+    def snapshot(self) -> tuple:
+        """The flag values as a hashable tuple (jit keys its cache on it)."""
+        return tuple(sorted(self._values.items()))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"funcdiff.config has no option {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"use fd.config.update({name!r}, {value!r}) to change a flag")
+
+    def __repr__(self) -> str:
+        return f"Config({', '.join(f'{k}={v}' for k, v in sorted(self._values.items()))})"
+
+
+config = Config()

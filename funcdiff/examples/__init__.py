@@ -1,0 +1,1 @@
+"""Runnable examples: ``python -m funcdiff.examples.train`` is the main training job."""

@@ -1,0 +1,367 @@
+"""Elementwise functions of ``funcdiff.numpy``: arithmetic, math, comparisons, logic.
+
+Each promotes its arguments (JAX's lattice; Python scalars weakly typed) and calls one
+lax primitive; NumPy broadcasting happens inside the primitives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import lax
+from ..core import dtypes
+from ..core.tracing import get_aval
+from ._promote import asarray_op, promote_dtypes, promote_inexact
+
+
+def _unary_inexact(fn: Any, name: str, doc: str):
+    def op(x: Any, /) -> Any:
+        (x,) = promote_inexact(x)
+        return fn(x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _binary(fn: Any, name: str, doc: str, inexact: bool = False):
+    def op(x: Any, y: Any, /) -> Any:
+        x, y = promote_inexact(x, y) if inexact else promote_dtypes(x, y)
+        return fn(x, y)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+exp = _unary_inexact(lax.exp, "exp", "Elementwise e**x.")
+exp2 = _unary_inexact(lambda x: lax.exp(lax.mul(x, np.log(2).astype(x.dtype))), "exp2",
+                      "Elementwise 2**x.")
+expm1 = _unary_inexact(lax.expm1, "expm1", "Elementwise exp(x) - 1, accurate near 0.")
+log = _unary_inexact(lax.log, "log", "Elementwise natural logarithm.")
+log1p = _unary_inexact(lax.log1p, "log1p", "Elementwise log(1 + x), accurate near 0.")
+log2 = _unary_inexact(lambda x: lax.div(lax.log(x), np.log(2).astype(x.dtype)), "log2",
+                      "Elementwise base-2 logarithm.")
+log10 = _unary_inexact(lambda x: lax.div(lax.log(x), np.log(10).astype(x.dtype)), "log10",
+                       "Elementwise base-10 logarithm.")
+sqrt = _unary_inexact(lax.sqrt, "sqrt", "Elementwise square root.")
+cbrt = _unary_inexact(lax.cbrt, "cbrt", "Elementwise cube root.")
+sin = _unary_inexact(lax.sin, "sin", "Elementwise sine.")
+cos = _unary_inexact(lax.cos, "cos", "Elementwise cosine.")
+tan = _unary_inexact(lax.tan, "tan", "Elementwise tangent.")
+arcsin = _unary_inexact(lax.asin, "arcsin", "Elementwise inverse sine.")
+arccos = _unary_inexact(lax.acos, "arccos", "Elementwise inverse cosine.")
+arctan = _unary_inexact(lax.atan, "arctan", "Elementwise inverse tangent.")
+sinh = _unary_inexact(lax.sinh, "sinh", "Elementwise hyperbolic sine.")
+cosh = _unary_inexact(lax.cosh, "cosh", "Elementwise hyperbolic cosine.")
+tanh = _unary_inexact(lax.tanh, "tanh", "Elementwise hyperbolic tangent.")
+arcsinh = _unary_inexact(lax.asinh, "arcsinh", "Elementwise inverse hyperbolic sine.")
+arccosh = _unary_inexact(lax.acosh, "arccosh", "Elementwise inverse hyperbolic cosine.")
+arctanh = _unary_inexact(lax.atanh, "arctanh", "Elementwise inverse hyperbolic tangent.")
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+rint = _unary_inexact(lax.round, "rint", "Elementwise rounding to the nearest integer.")
+isfinite = _unary_inexact(lax.is_finite, "isfinite", "Elementwise test for finiteness.")
+
+
+def _int_passthrough(fn: Any, name: str, doc: str):
+    def op(x: Any, /) -> Any:
+        (x,) = promote_dtypes(x)
+        if not dtypes.is_inexact(get_aval(x).dtype):
+            return x
+        return fn(x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+floor = _int_passthrough(lax.floor, "floor", "Elementwise floor (integers unchanged).")
+ceil = _int_passthrough(lax.ceil, "ceil", "Elementwise ceiling (integers unchanged).")
+trunc = _int_passthrough(lambda x: lax.mul(lax.sign(x), lax.floor(lax.abs(x))), "trunc",
+                         "Elementwise rounding toward zero (integers unchanged).")
+
+
+def round(a: Any, decimals: int = 0) -> Any:
+    """Round half to even to ``decimals`` places, as ``numpy.round``."""
+    (a,) = promote_dtypes(a)
+    if not dtypes.is_inexact(get_aval(a).dtype):
+        return a
+    if decimals == 0:
+        return lax.round(a)
+    f = np.array(10.0 ** decimals).astype(get_aval(a).dtype)[()]
+    return lax.div(lax.round(lax.mul(a, f)), f)
+
+
+around = round
+
+
+def isnan(x: Any, /) -> Any:
+    """Elementwise test for NaN."""
+    (x,) = promote_dtypes(x)
+    if not dtypes.is_inexact(get_aval(x).dtype):
+        return lax.full(get_aval(x).shape, False, dtypes.bool_)
+    return lax.ne(x, x)
+
+
+def isinf(x: Any, /) -> Any:
+    """Elementwise test for positive or negative infinity."""
+    (x,) = promote_dtypes(x)
+    if not dtypes.is_inexact(get_aval(x).dtype):
+        return lax.full(get_aval(x).shape, False, dtypes.bool_)
+    return lax.eq(lax.abs(x), np.inf)
+
+
+def negative(x: Any, /) -> Any:
+    """Elementwise ``-x``."""
+    (x,) = promote_dtypes(x)
+    return lax.neg(x)
+
+
+def positive(x: Any, /) -> Any:
+    """Elementwise ``+x``."""
+    (x,) = promote_dtypes(x)
+    return x
+
+
+def abs(x: Any, /) -> Any:
+    """Elementwise absolute value."""
+    (x,) = promote_dtypes(x)
+    if get_aval(x).dtype.kind in "ub":
+        return x
+    return lax.abs(x)
+
+
+absolute = abs
+
+
+def sign(x: Any, /) -> Any:
+    """Elementwise sign: -1, 0 or 1."""
+    (x,) = promote_dtypes(x)
+    return lax.sign(x)
+
+
+def square(x: Any, /) -> Any:
+    """Elementwise ``x * x``."""
+    (x,) = promote_dtypes(x)
+    return lax.integer_pow(x, 2)
+
+
+def reciprocal(x: Any, /) -> Any:
+    """Elementwise ``1 / x``."""
+    (x,) = promote_inexact(x)
+    return lax.div(1, x)
+
+
+add = _binary(lax.add, "add", "Elementwise ``x + y`` with broadcasting.")
+subtract = _binary(lax.sub, "subtract", "Elementwise ``x - y`` with broadcasting.")
+multiply = _binary(lax.mul, "multiply", "Elementwise ``x * y`` with broadcasting.")
+true_divide = _binary(lax.div, "true_divide", "Elementwise ``x / y`` (always inexact).",
+                      inexact=True)
+divide = true_divide
+arctan2 = _binary(lax.atan2, "arctan2", "Elementwise angle of ``(x2, x1)``.", inexact=True)
+atan2 = arctan2
+maximum = _binary(lax.max, "maximum", "Elementwise maximum (ties split gradients evenly).")
+minimum = _binary(lax.min, "minimum", "Elementwise minimum (ties split gradients evenly).")
+equal = _binary(lax.eq, "equal", "Elementwise ``x == y``.")
+not_equal = _binary(lax.ne, "not_equal", "Elementwise ``x != y``.")
+less = _binary(lax.lt, "less", "Elementwise ``x < y``.")
+less_equal = _binary(lax.le, "less_equal", "Elementwise ``x <= y``.")
+greater = _binary(lax.gt, "greater", "Elementwise ``x > y``.")
+greater_equal = _binary(lax.ge, "greater_equal", "Elementwise ``x >= y``.")
+bitwise_and = _binary(lax.bitwise_and, "bitwise_and", "Elementwise ``x & y``.")
+bitwise_or = _binary(lax.bitwise_or, "bitwise_or", "Elementwise ``x | y``.")
+bitwise_xor = _binary(lax.bitwise_xor, "bitwise_xor", "Elementwise ``x ^ y``.")
+left_shift = _binary(lax.shift_left, "left_shift", "Elementwise ``x << y``.")
+right_shift = _binary(lax.shift_right_arithmetic, "right_shift", "Elementwise ``x >> y``.")
+
+
+def logical_and(x: Any, y: Any, /) -> Any:
+    """Elementwise logical and."""
+    return lax.bitwise_and(*(_bool(a) for a in (x, y)))
+
+
+def logical_or(x: Any, y: Any, /) -> Any:
+    """Elementwise logical or."""
+    return lax.bitwise_or(*(_bool(a) for a in (x, y)))
+
+
+def logical_xor(x: Any, y: Any, /) -> Any:
+    """Elementwise logical xor."""
+    return lax.bitwise_xor(*(_bool(a) for a in (x, y)))
+
+
+def logical_not(x: Any, /) -> Any:
+    """Elementwise logical not."""
+    return lax.bitwise_not(_bool(x))
+
+
+def invert(x: Any, /) -> Any:
+    """Elementwise bitwise not (logical not for booleans)."""
+    (x,) = promote_dtypes(x)
+    return lax.bitwise_not(x)
+
+
+bitwise_not = invert
+
+
+def _bool(x: Any) -> Any:
+    x = asarray_op(x)
+    if get_aval(x).dtype == dtypes.bool_:
+        return x
+    if isinstance(x, (bool, int, float)):
+        return np.bool_(bool(x))
+    return lax.ne(x, lax.full((), 0, get_aval(x).dtype))
+
+
+def power(x: Any, y: Any, /) -> Any:
+    """Elementwise ``x ** y``; a static integer exponent uses exact repeated multiplication."""
+    if isinstance(y, int) and not isinstance(y, bool):
+        (x,) = promote_dtypes(x)
+        if dtypes.is_inexact(get_aval(x).dtype) or y >= 0:
+            return lax.integer_pow(x, y)
+    x, y = promote_dtypes(x, y)
+    if not dtypes.is_inexact(get_aval(x).dtype):
+        return _int_power(x, y)
+    return lax.pow(x, y)
+
+
+pow = power
+
+
+def _int_power(x: Any, y: Any) -> Any:
+    # Integer ** integer array: square-and-multiply over the exponent's bits (up to 32).
+    acc = lax.full_like(x, 1)
+    base = x
+    for _ in range(32):
+        bit = lax.ne(lax.bitwise_and(y, lax.full_like(y, 1)), lax.full_like(y, 0))
+        acc = lax.select(bit, lax.mul(acc, base), acc)
+        base = lax.mul(base, base)
+        y = lax.shift_right_logical(y, lax.full_like(y, 1))
+    return acc
+
+
+def floor_divide(x: Any, y: Any, /) -> Any:
+    """Elementwise ``x // y`` (rounding toward negative infinity, as NumPy)."""
+    x, y = promote_dtypes(x, y)
+    if dtypes.is_inexact(get_aval(x).dtype):
+        return lax.floor(lax.div(x, y))
+    q = lax.div(x, y)
+    r = lax.rem(x, y)
+    zero = lax.full_like(r, 0)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, lax.full_like(y, 0))))
+    return lax.select(fix, lax.sub(q, lax.full_like(q, 1)), q)
+
+
+def remainder(x: Any, y: Any, /) -> Any:
+    """Elementwise remainder with the sign of ``y`` (as ``numpy.remainder``)."""
+    x, y = promote_dtypes(x, y)
+    r = lax.rem(x, y)
+    zero = lax.full_like(r, 0)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, lax.full_like(y, 0))))
+    return lax.select(fix, lax.add(r, y), r)
+
+
+mod = remainder
+
+
+def fmod(x: Any, y: Any, /) -> Any:
+    """Elementwise remainder with the sign of ``x`` (C's fmod)."""
+    x, y = promote_dtypes(x, y)
+    return lax.rem(x, y)
+
+
+def divmod(x: Any, y: Any, /) -> tuple[Any, Any]:
+    """``(floor_divide(x, y), remainder(x, y))``."""
+    return floor_divide(x, y), remainder(x, y)
+
+
+def logaddexp(x: Any, y: Any, /) -> Any:
+    """``log(exp(x) + exp(y))`` without overflow."""
+    x, y = promote_inexact(x, y)
+    m = lax.max(x, y)
+    m = lax.stop_gradient(lax.select(lax.is_finite(m), m, lax.full_like(m, 0)))
+    return lax.add(m, lax.log(lax.add(lax.exp(lax.sub(x, m)), lax.exp(lax.sub(y, m)))))
+
+
+def hypot(x: Any, y: Any, /) -> Any:
+    """Elementwise ``sqrt(x**2 + y**2)``."""
+    x, y = promote_inexact(x, y)
+    return lax.sqrt(lax.add(lax.mul(x, x), lax.mul(y, y)))
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    """Limit values to ``[a_min, a_max]`` (either bound may be None).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+        Array([-1. ,  0.5,  1. ], dtype=float32)
+    """
+    if a_min is not None:
+        a = maximum(a, a_min)
+    if a_max is not None:
+        a = minimum(a, a_max)
+    return asarray_op(a)
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """``x`` where ``condition`` holds, else ``y`` (broadcast together).
+
+    Only the three-argument form is supported: the one-argument form's output shape
+    depends on values; use ``nonzero`` on concrete data.
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.where(fnp.array([True, False]), fnp.ones(2), fnp.zeros(2))
+        Array([1., 0.], dtype=float32)
+    """
+    if x is None or y is None:
+        if x is None and y is None:
+            from .indexing import nonzero
+
+            return nonzero(condition)
+        raise ValueError("where takes either 1 or 3 arguments")
+    c = _bool(condition)
+    x, y = promote_dtypes(x, y)
+    return lax.select(c, x, y)
+
+
+def sinc(x: Any, /) -> Any:
+    """Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0."""
+    (x,) = promote_inexact(x)
+    pix = lax.mul(x, np.pi)
+    zero = lax.eq(x, lax.full_like(x, 0))
+    safe = lax.select(zero, lax.full_like(x, 1), pix)
+    return lax.select(zero, lax.full_like(x, 1), lax.div(lax.sin(safe), safe))
+
+
+def deg2rad(x: Any, /) -> Any:
+    """Degrees to radians."""
+    (x,) = promote_inexact(x)
+    return lax.mul(x, np.pi / 180)
+
+
+def rad2deg(x: Any, /) -> Any:
+    """Radians to degrees."""
+    (x,) = promote_inexact(x)
+    return lax.mul(x, 180 / np.pi)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def copysign(x: Any, y: Any, /) -> Any:
+    """``|x|`` with the sign of ``y``."""
+    x, y = promote_inexact(x, y)
+    neg = lax.lt(y, lax.full_like(y, 0))
+    return lax.select(neg, lax.neg(lax.abs(x)), lax.abs(x))
+
+
+def heaviside(x: Any, h0: Any, /) -> Any:
+    """0 for ``x < 0``, ``h0`` at 0, 1 for ``x > 0``."""
+    x, h0 = promote_inexact(x, h0)
+    zero = lax.full_like(x, 0)
+    at_zero = lax.add(zero, h0)  # h0 broadcast against x
+    return lax.select(lax.lt(x, 0), zero, lax.select(lax.gt(x, 0), lax.full_like(x, 1), at_zero))

@@ -1,0 +1,1 @@
+"""Transforms that rewrite traced programs: autodiff, vmap, jit — and their rule tables."""
