@@ -1,0 +1,98 @@
+"""The op table: one row per primitive (and per important ``funcdiff.numpy`` function).
+
+Every row drives four checks (see ``test_op_values.py``, ``test_op_grads.py``,
+``test_op_vmap.py``): its value against a NumPy reference over its shapes and dtypes; its
+JVP and VJP against central finite differences in float64, first and second order; and its
+batching rule against a Python loop with ``np.stack`` (in_axes 0, 1 and None).
+
+Rows live in ``tests/op_rows_*.py`` files, each defining ``ROWS: list[OpRow]``; this module
+collects them all, so a new family of primitives adds its own file and nothing else.
+``test_rule_coverage.py`` fails when a primitive has no row here or lacks a rule.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: its shape, its dtype, and how to draw valid values.
+
+    ``domain`` is ``"real"`` (standard normal), ``"positive"`` (in [0.5, 2]), ``"unit"`` (in
+    (-0.9, 0.9)), ``"int"`` (small integers), ``"bool"``, ``"spd"`` (symmetric positive
+    definite matrices in the last two axes) or ``"nonzero"`` (|x| in [0.5, 2]).
+    ``diff=False`` marks an argument that must not be differentiated (indices, predicates).
+    """
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    domain: str = "real"
+    diff: bool = True
+
+
+@dataclass(frozen=True)
+class OpRow:
+    """A function of arrays (``fn``) checked against ``ref`` (a NumPy function of host arrays).
+
+    ``prims`` names the primitives the row covers (for the coverage test). ``static`` holds
+    keyword arguments passed to both ``fn`` and ``ref``. Set ``grad``/``vmap`` False only for
+    a reason written in ``why``. ``atol``/``rtol`` apply to value checks in float32.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    ref: Callable[..., Any]
+    args: Sequence[Arg]
+    prims: tuple[str, ...] = ()
+    static: dict = field(default_factory=dict)
+    grad: bool = True
+    grad_order: int = 2
+    vmap: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-5
+    why: str = ""
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def sample(arg: Arg, rng: np.random.Generator, dtype: str | None = None) -> np.ndarray:
+    """Host values for ``arg`` (in ``dtype`` when given, else the arg's dtype)."""
+    dt = np.dtype(dtype or arg.dtype)
+    shape = arg.shape
+    if arg.domain == "bool" or dt == np.bool_:
+        return rng.random(shape) > 0.5
+    if arg.domain == "int" or dt.kind in "iu":
+        return rng.integers(0, 4, shape).astype(dt)
+    if arg.domain == "positive":
+        x = rng.uniform(0.5, 2.0, shape)
+    elif arg.domain == "unit":
+        x = rng.uniform(-0.9, 0.9, shape)
+    elif arg.domain == "nonzero":
+        x = rng.uniform(0.5, 2.0, shape) * rng.choice([-1, 1], shape)
+    elif arg.domain == "spd":
+        a = rng.normal(size=shape)
+        x = a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+    else:
+        x = rng.normal(size=shape)
+    return np.asarray(x).astype(dt)
+
+
+def all_rows() -> list[OpRow]:
+    rows: list[OpRow] = []
+    here = pathlib.Path(__file__).parent
+    for path in sorted(here.glob("op_rows_*.py")):
+        mod = importlib.import_module(path.stem)
+        rows.extend(mod.ROWS)
+    names = [r.name for r in rows]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"duplicate op-table row names: {sorted(dup)}")
+    return rows
