@@ -10,7 +10,8 @@ Examples:
     Array([2., 4.], dtype=float32)
 """
 
-from . import lax, numpy, tree
+from . import lax, numpy, optim, random, tree
+from .checkpoint_io import load, save
 from .core.array import Array
 from .core.builder import make_jaxpr
 from .core.config import config
@@ -18,7 +19,11 @@ from .core.ir import Jaxpr
 from .core.tracing import ConcretizationTypeError, UnexpectedTracerError
 from .devices import device_get, device_put, devices
 from .lax import stop_gradient
+from .testing import check_grads
 from .transforms.ad_api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp
+from .transforms.checkpoint import checkpoint, remat
+from .transforms.custom import custom_jvp, custom_vjp
+from .transforms.jit import jit
 from .transforms.vmap import vmap
 
 __version__ = "0.1.0"
@@ -27,4 +32,6 @@ __all__ = [
     "Array", "ConcretizationTypeError", "Jaxpr", "UnexpectedTracerError", "config",
     "device_get", "device_put", "devices", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax",
     "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree", "value_and_grad", "vjp", "vmap",
+    "check_grads", "checkpoint", "custom_jvp", "custom_vjp", "remat",
+    "load", "optim", "random", "save", "jit",
 ]

@@ -12,6 +12,7 @@ collects them all, so a new family of primitives adds its own file and nothing e
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pathlib
 from collections.abc import Callable, Sequence
@@ -27,7 +28,11 @@ class Arg:
 
     ``domain`` is ``"real"`` (standard normal), ``"positive"`` (in [0.5, 2]), ``"unit"`` (in
     (-0.9, 0.9)), ``"int"`` (small integers), ``"bool"``, ``"spd"`` (symmetric positive
-    definite matrices in the last two axes) or ``"nonzero"`` (|x| in [0.5, 2]).
+    definite matrices in the last two axes), ``"nonzero"`` (|x| in [0.5, 2]) or ``"above1"``
+    (in [1.2, 3]). Integer dtypes draw from [0, 4), or from ``bounds = (low, high)`` when given;
+    with domain ``"nonzero"`` they draw ±[1, 4), with ``"positive"`` [1, 4), with ``"signed"``
+    [-4, 4) (float args read ``"signed"`` as ``"real"``). ``value`` fixes the data (nested lists; ``shape`` must match it), for cases that
+    random draws would miss (ties, repeated indices).
     ``diff=False`` marks an argument that must not be differentiated (indices, predicates).
     """
 
@@ -35,6 +40,8 @@ class Arg:
     dtype: str = "float32"
     domain: str = "real"
     diff: bool = True
+    bounds: tuple[int, int] | None = None
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class OpRow:
     ``prims`` names the primitives the row covers (for the coverage test). ``static`` holds
     keyword arguments passed to both ``fn`` and ``ref``. Set ``grad``/``vmap`` False only for
     a reason written in ``why``. ``atol``/``rtol`` apply to value checks in float32.
+    ``dtypes`` lists further dtypes for the value check: each replaces the row's main dtype
+    (see :func:`main_dtype`) in every argument of that dtype; float64 runs under x64.
+    ``traceable=False`` marks a function that cannot be traced abstractly (``make_jaxpr``,
+    as ``test_jaxpr.py`` does), e.g. reverse mode through a ``while_loop``; say why.
     """
 
     name: str
@@ -58,6 +69,8 @@ class OpRow:
     atol: float = 1e-5
     rtol: float = 1e-5
     why: str = ""
+    dtypes: tuple[str, ...] = ()
+    traceable: bool = True
 
     def __str__(self) -> str:
         return self.name
@@ -67,11 +80,19 @@ def sample(arg: Arg, rng: np.random.Generator, dtype: str | None = None) -> np.n
     """Host values for ``arg`` (in ``dtype`` when given, else the arg's dtype)."""
     dt = np.dtype(dtype or arg.dtype)
     shape = arg.shape
+    if arg.value is not None:
+        return np.asarray(arg.value).astype(dt)
     if arg.domain == "bool" or dt == np.bool_:
         return rng.random(shape) > 0.5
     if arg.domain == "int" or dt.kind in "iu":
-        return rng.integers(0, 4, shape).astype(dt)
-    if arg.domain == "positive":
+        low, high = arg.bounds or _INT_BOUNDS.get(arg.domain, (0, 4))
+        x = rng.integers(low, high, shape)
+        if arg.domain == "nonzero":
+            x = x * rng.choice([-1, 1], shape)
+        return x.astype(dt)
+    if arg.domain == "above1":
+        x = rng.uniform(1.2, 3.0, shape)
+    elif arg.domain == "positive":
         x = rng.uniform(0.5, 2.0, shape)
     elif arg.domain == "unit":
         x = rng.uniform(-0.9, 0.9, shape)
@@ -83,6 +104,30 @@ def sample(arg: Arg, rng: np.random.Generator, dtype: str | None = None) -> np.n
     else:
         x = rng.normal(size=shape)
     return np.asarray(x).astype(dt)
+
+
+_INT_BOUNDS = {"nonzero": (1, 4), "positive": (1, 4), "signed": (-4, 4)}
+
+
+def main_dtype(row: OpRow) -> str:
+    """The dtype that ``row.dtypes`` replaces: the first differentiable argument's."""
+    for a in row.args:
+        if a.diff:
+            return a.dtype
+    return row.args[0].dtype if row.args else "float32"
+
+
+def args_in(row: OpRow, dtype: str) -> list[Arg]:
+    """The row's arguments with its main dtype replaced by ``dtype``."""
+    main = main_dtype(row)
+    return [dataclasses.replace(a, dtype=dtype) if a.dtype == main else a for a in row.args]
+
+
+def put(x: Any) -> Any:
+    """Host data as a funcdiff array on the current backend (64-bit types kept under x64)."""
+    import funcdiff as fd
+
+    return fd.device_put(np.asarray(x))
 
 
 def all_rows() -> list[OpRow]:

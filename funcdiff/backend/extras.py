@@ -24,6 +24,20 @@ def scatter(xp: Any, out: Any, idx: tuple, updates: Any, mode: str) -> None:
     ufunc.at(out, idx, updates)
 
 
+def population_count(xp: Any, x: Any) -> Any:
+    """Set bits of each integer's two's-complement pattern (NumPy's ``bitwise_count`` counts
+    those of ``|x|``, so signed values are viewed as unsigned first)."""
+    bits = x.dtype.itemsize * 8
+    u = x.view(np.dtype(f"uint{bits}")) if x.dtype.kind == "i" else x
+    if hasattr(xp, "bitwise_count"):
+        return xp.bitwise_count(u).astype(x.dtype)
+    count = xp.zeros(u.shape, dtype=u.dtype)
+    for _ in range(bits):  # NumPy < 2 and CuPy: one shift per bit
+        count = count + (u & 1)
+        u = u >> 1
+    return count.astype(x.dtype)
+
+
 _erf_vec = np.vectorize(math.erf, otypes=[np.float64])
 
 

@@ -58,24 +58,64 @@ class Array:
     def weak_type(self) -> bool:
         return self.aval.weak_type
 
+    @property
+    def itemsize(self) -> int:
+        return self.aval.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.aval.size * self.aval.dtype.itemsize
+
+    # Arrays are immutable: a copy may share the value.
+    def __copy__(self) -> Array:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Array:
+        return self
+
     def __len__(self) -> int:
         if not self.aval.shape:
-            raise TypeError("len() of a 0-d array (a scalar) is undefined")
+            raise TypeError(
+                f"len() of a 0-d array ({self.aval.str_short()}) is undefined; a scalar has no "
+                "length (use x.size or x.shape)"
+            )
         return self.aval.shape[0]
 
     def __iter__(self):
         if not self.aval.shape:
-            raise TypeError("iteration over a 0-d array (a scalar) is undefined")
+            raise TypeError(
+                f"iteration over a 0-d array ({self.aval.str_short()}) is undefined; a scalar "
+                "has no elements to loop over"
+            )
         return (self[i] for i in range(self.aval.shape[0]))
 
     def __setitem__(self, idx: Any, value: Any) -> None:
         raise TypeError(
-            "funcdiff arrays are immutable: instead of `x[idx] = y`, write "
-            "`x = x.at[idx].set(y)` (also .add, .mul, .min, .max)"
+            f"funcdiff arrays are immutable, so `x[{_index_str(idx)}] = y` cannot change x in "
+            f"place. Write `x = x.at[{_index_str(idx)}].set(y)` instead (also .add, .subtract, "
+            ".mul, .divide, .min, .max, .get)"
         )
 
     def __delitem__(self, idx: Any) -> None:
-        raise TypeError("funcdiff arrays are immutable: use fd.numpy.delete(x, idx)")
+        raise TypeError(
+            "funcdiff arrays are immutable: `del x[idx]` cannot change them in place; write "
+            "`x = fnp.delete(x, idx)` instead"
+        )
+
+
+def _index_str(idx: Any) -> str:
+    """``idx`` as the user would have written it inside ``x[...]`` (for error messages)."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+
+    def one(i: Any) -> str:
+        if isinstance(i, slice):
+            text = ":".join("" if v is None else str(v) for v in (i.start, i.stop))
+            return text if i.step is None else f"{text}:{i.step}"
+        if i is Ellipsis:
+            return "..."
+        return repr(i) if i is None or type(i) is int else "idx"
+
+    return ", ".join(one(i) for i in parts) if parts else "()"
 
 
 class ArrayImpl(Array):
@@ -109,22 +149,31 @@ class ArrayImpl(Array):
         """The array as nested Python lists (an explicit copy to the host)."""
         return self._host().tolist()
 
+    def _scalar(self, what: str) -> Any:
+        if self.aval.shape:
+            raise TypeError(
+                f"only 0-d (scalar) arrays can be converted to Python scalars with {what}(); "
+                f"got an array of shape {self.aval.shape}. Reduce it first (x.sum(), x[0]) "
+                "or use x.item() for an array of one element."
+            )
+        return self._host_scalar()
+
     def __bool__(self) -> bool:
         if self.size != 1:
             raise ValueError(
-                f"the truth value of an array with {self.size} elements is ambiguous; "
-                "use .any() or .all()"
+                f"the truth value of an array with {self.size} elements (shape "
+                f"{self.aval.shape}) is ambiguous; use .any() or .all()"
             )
         return bool(self._host_scalar())
 
     def __float__(self) -> float:
-        return float(self._host_scalar())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self._host_scalar())
+        return int(self._scalar("int"))
 
     def __complex__(self) -> complex:
-        return complex(self._host_scalar())
+        return complex(self._scalar("complex"))
 
     def __index__(self) -> int:
         if self.aval.dtype.kind not in "iub" or self.aval.shape:
@@ -157,13 +206,37 @@ class ArrayImpl(Array):
         return self
 
     def __repr__(self) -> str:
-        host = self._host()
-        body = np.array2string(host, separator=", ", prefix="Array(")
-        extra = ", weak_type=True" if self.aval.weak_type else ""
-        return f"Array({body}, dtype={host.dtype.name}{extra})"
+        return array_repr(self._host(), self.aval.weak_type)
 
     def __str__(self) -> str:
         return str(self._host())
+
+
+def array_repr(host: np.ndarray, weak_type: bool = False) -> str:
+    """``Array([1., 2.], dtype=float32)``: the text ``repr`` gives, as in JAX.
+
+    Examples:
+        >>> import numpy as np
+        >>> array_repr(np.array([1.0, 2.0], np.float32))
+        'Array([1., 2.], dtype=float32)'
+        >>> array_repr(np.array(2.0, np.float32), weak_type=True)
+        'Array(2., dtype=float32, weak_type=True)'
+        >>> array_repr(np.zeros((2, 0), np.int32))
+        'Array([], shape=(2, 0), dtype=int32)'
+    """
+    prefix = "Array("
+    dtype_str = f"dtype={host.dtype.name}{', weak_type=True' if weak_type else ''})"
+    width = np.get_printoptions()["linewidth"]
+    if host.size == 0:
+        body = f"[], shape={host.shape}"
+    else:
+        body = np.array2string(host, prefix=prefix, suffix=",", separator=", ",
+                               max_line_width=width)
+    # The dtype stays on the last line; when that line is full, it is set off by the width of
+    # the prefix instead of one space (JAX's layout, so printed arrays read the same).
+    last_line = len(body.rsplit("\n", 1)[-1]) + 2
+    sep = " " * len(prefix) if last_line + len(dtype_str) + 1 > width else " "
+    return f"{prefix}{body},{sep}{dtype_str}"
 
 
 def _rebuild(host: np.ndarray, weak: bool) -> ArrayImpl:

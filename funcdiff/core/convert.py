@@ -10,6 +10,7 @@ from .. import backend as _backend
 from . import dtypes
 from .array import Array, ArrayImpl
 from .aval import ShapedArray
+from .source import at_user_line
 
 
 def array_from_host(x: Any, dtype: Any = None, *, weak: bool = False,
@@ -28,16 +29,42 @@ def array_from_host(x: Any, dtype: Any = None, *, weak: bool = False,
     return ArrayImpl(raw, ShapedArray(host.shape, dt, weak))
 
 
+def _holds_array(xs: Any) -> bool:
+    return any(isinstance(x, Array) or (isinstance(x, (list, tuple)) and _holds_array(x))
+               for x in xs)
+
+
+def _check_int_range(x: Any) -> Any:
+    if type(x) is int:
+        info = np.iinfo(dtypes.default_int())
+        if not info.min <= x <= info.max:
+            raise OverflowError(
+                f"Python int {x} is too large for {dtypes.default_int()} (funcdiff's default "
+                "integer); use a float, or enable 64-bit types with "
+                "fd.config.update('enable_x64', True)"
+            )
+    return x
+
+
 def as_operand(x: Any, *, what: str = "an argument") -> Any:
     """``x`` as something ``bind`` accepts: arrays pass, scalars stay weak, data is placed."""
     if isinstance(x, Array):
         return x
-    if isinstance(x, (bool, int, float, complex)):
-        return array_from_host(x, dtypes.dtype_of_scalar(x), weak=True)
+    if type(x) in (bool, int, float, complex):
+        # Python numbers are weakly typed; bools are not (as in JAX). NumPy scalars (even
+        # np.float64, a float subclass) are strongly typed.
+        return array_from_host(_check_int_range(x), dtypes.dtype_of_scalar(x),
+                               weak=not isinstance(x, bool))
+    if isinstance(x, (list, tuple)) and _holds_array(x):
+        raise TypeError(
+            f"{what} is a {type(x).__name__} holding funcdiff arrays; turn it into one array "
+            "first with fnp.stack(...) or fnp.array(...)"
+        )
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
         return array_from_host(x)
     if _backend.is_device_array(x) or type(x).__module__.startswith("cupy"):
         return ArrayImpl(x, ShapedArray(x.shape, dtypes.canonicalize(x.dtype)))
     raise TypeError(
         f"{what} must be an array or a number, got {type(x).__name__}: {x!r:.80}"
+        f"{at_user_line()}"
     )

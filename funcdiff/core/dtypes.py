@@ -24,32 +24,89 @@ complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
 _X64_TO_X32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
 
 
-def canonicalize(dtype: Any, *, explicit: bool = False) -> np.dtype:
+# Python's own types name the default width of their kind: `dtype=float` is no explicit
+# request for 64 bits, so it never warns (as in JAX).
+_PYTHON_TYPES = (bool, int, float, complex)
+
+
+def _is_python_type(t: Any) -> bool:
+    # Identity, not equality: np.dtype("float64") == float holds.
+    return any(t is p for p in _PYTHON_TYPES)
+
+
+def _as_np_dtype(dtype: Any) -> np.dtype:
+    if dtype is None:
+        raise TypeError("dtype must be a dtype (like fnp.float32 or 'int32'), got None")
+    # funcdiff.numpy's scalar types (fnp.float32) carry their NumPy dtype as `.dtype`.
+    inner = getattr(dtype, "dtype", None)
+    if isinstance(inner, np.dtype) and isinstance(dtype, type):
+        return inner
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(
+            f"{dtype!r} is not a dtype funcdiff understands; use one like fnp.float32, "
+            "fnp.int32, fnp.bool_ or a name such as 'float32'"
+        ) from e
+
+
+def canonicalize(dtype: Any, *, explicit: bool = False, op: str = "") -> np.dtype:
     """The dtype funcdiff stores for a requested ``dtype``.
 
     Without ``enable_x64``, 64-bit types become 32-bit ones; when the request was
-    ``explicit`` (a user passed ``dtype=float64``), that truncation warns.
+    ``explicit`` (a user passed ``dtype=float64``), that truncation warns, naming ``op`` and
+    the user's source line. Python's ``int``, ``float`` and ``complex`` mean the default
+    width of their kind and never warn.
+
+    Examples:
+        >>> canonicalize("float64")
+        dtype('float32')
+        >>> canonicalize(float, explicit=True)
+        dtype('float32')
     """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as e:
-        raise TypeError(f"{dtype!r} is not a dtype funcdiff understands") from e
+    dt = _as_np_dtype(dtype)
     if dt.kind not in "biufc":
         raise TypeError(
-            f"funcdiff arrays hold booleans or numbers; dtype {dt} is not supported"
+            f"funcdiff arrays hold booleans or numbers; dtype {dt} is not supported "
+            "(use a bool, integer, float or complex dtype)"
         )
     if not config.enable_x64 and dt in _X64_TO_X32:
         small = _X64_TO_X32[dt]
-        if explicit:
+        if explicit and not _is_python_type(dtype):
+            where = f" in {op}" if op else ""
             warnings.warn(
-                f"Explicitly requested dtype {dt} is not available and was truncated to "
-                f"{small}. Enable 64-bit types with "
-                "fd.config.update('enable_x64', True).",
+                f"Explicitly requested dtype {dt}{where} is not available and was truncated "
+                f"to {small}. Enable 64-bit types with fd.config.update('enable_x64', True).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
         return small
     return dt
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside funcdiff."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    f, level = sys._getframe(1), 1
+    while f is not None and f.f_code.co_filename.startswith(pkg):
+        f, level = f.f_back, level + 1
+    return level
+
+
+def promote_types(a: Any, b: Any) -> np.dtype:
+    """The dtype JAX's lattice gives two dtypes (Python ``int``/``float``/``complex`` weak).
+
+    Examples:
+        >>> promote_types("int8", "uint8")
+        dtype('int16')
+        >>> promote_types("float16", float)
+        dtype('float16')
+    """
+    typed = [(canonicalize(t), _is_python_type(t) and t is not bool) for t in (a, b)]
+    return result_type(*typed)[0]
 
 
 def default_float() -> np.dtype:

@@ -149,6 +149,9 @@ def pp_jaxpr(jaxpr: Jaxpr, indent: int = 0, names: _Names | None = None) -> str:
     lines = [f"{{ lambda {consts}; {ins}. let"]
     for eqn in jaxpr.eqns:
         lhs = " ".join(names.decl(v) for v in eqn.outvars)
+        if any(_holds_jaxprs(v) for v in eqn.params.values()):
+            lines += _pp_nested_eqn(eqn, lhs, indent, names)
+            continue
         sub = {k: v for k, v in eqn.params.items() if isinstance(v, Jaxpr)}
         plain = {k: v for k, v in eqn.params.items() if not isinstance(v, Jaxpr)}
         params = ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(plain.items()))
@@ -158,10 +161,30 @@ def pp_jaxpr(jaxpr: Jaxpr, indent: int = 0, names: _Names | None = None) -> str:
         args = " ".join(names(v) for v in eqn.invars)
         lines.append(f"{pad}    {lhs} = {eqn.prim.name}{prm} {args}".rstrip())
     outs = ", ".join(names(v) for v in jaxpr.outvars)
-    if len(jaxpr.eqns) <= 1 and all("\n" not in ln for ln in lines):
+    if len(lines) <= 2 and all("\n" not in ln for ln in lines):
         body = " ".join(ln.strip() for ln in lines)
         return f"{pad}{body} in ({outs},) }}"
     return "\n".join([pad + lines[0], *lines[1:], f"{pad}  in ({outs},) }}"])
+
+
+def _holds_jaxprs(v: Any) -> bool:
+    return isinstance(v, Jaxpr) or (isinstance(v, tuple) and bool(v)
+                                    and all(isinstance(j, Jaxpr) for j in v))
+
+
+def _pp_nested_eqn(eqn: Eqn, lhs: str, indent: int, names: _Names) -> list[str]:
+    """An equation holding sub-jaxprs (control flow): one param a line, jaxprs nested."""
+    pad, inner = " " * (indent + 4), " " * (indent + 6)
+    lines = [f"{pad}{lhs} = {eqn.prim.name}["]
+    for k, v in sorted(eqn.params.items()):
+        if isinstance(v, Jaxpr):
+            lines.append(f"{inner}{k}={pp_jaxpr(v, indent + 6, names).lstrip()}")
+        elif _holds_jaxprs(v):
+            lines += [f"{inner}{k}=(", *(pp_jaxpr(j, indent + 8, names) for j in v), f"{inner})"]
+        else:
+            lines.append(f"{inner}{k}={_param_str(v)}")
+    lines.append(f"{pad}] {' '.join(names(v) for v in eqn.invars)}".rstrip())
+    return lines
 
 
 # ---------------------------------------------------------------------------------------

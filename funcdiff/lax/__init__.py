@@ -1,8 +1,31 @@
 """``funcdiff.lax``: the primitives, each declared once with all its rules, and their
 functions (named and called as in ``jax.lax``)."""
 
+from . import linalg
+from .control_flow import (
+    WhileLoopReverseModeError,
+    batched_cond_p,
+    cond,
+    cond_p,
+    fori_loop,
+    scan,
+    scan_p,
+    switch,
+    while_loop,
+    while_p,
+)
+from .conv import (
+    ConvDimensionNumbers,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_general_dilated_p,
+    conv_general_permutations,
+    conv_with_general_padding,
+)
 from .dot import dot, dot_general, dot_general_p
 from .elementwise import (
+    RoundingMethod,
     abs,
     abs_p,
     acos,
@@ -175,3 +198,10 @@ from .shapes import (
 
 bitwise_and_p, bitwise_or_p, bitwise_xor_p, bitwise_not_p = and_p, or_p, xor_p, not_p
 from .sorting import argsort, argsort_p, sort, sort_p
+from .windowed import (
+    padtype_to_pads,
+    reduce_window,
+    reduce_window_max_p,
+    reduce_window_min_p,
+    reduce_window_sum_p,
+)

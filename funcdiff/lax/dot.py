@@ -25,7 +25,7 @@ def _free(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> list[int]
 def _dot_general_impl(xp: Any, lhs: Any, rhs: Any, *, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
-    if not lb and lhs.ndim == 2 and rhs.ndim == 2:
+    if not lb and len(lc) == 1 and lhs.ndim == 2 and rhs.ndim == 2:
         # The common matrix product: transposed views go straight to BLAS.
         a = lhs if lc == (1,) else lhs.T
         b = rhs if rc == (0,) else rhs.T

@@ -6,6 +6,7 @@ followed by the one line that is its own: its derivative.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any
 
@@ -31,7 +32,7 @@ from ._family import (
     naryop,
     unary,
 )
-from ._operands import operands
+from ._operands import operands, typed_scalar
 
 
 def _u(p: Primitive):
@@ -105,8 +106,11 @@ defderiv(rem_p, lambda ans, x, y: 1,
 
 
 def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
-    # y * x**(y-1), with the y == 0 case giving 0 (not 0 * inf) as in JAX.
-    return select(eq(y, 0), zeros_like(ans), mul(y, pow(x, sub(y, 1))))
+    # y * x**(y-1), except 0 (not 0 * inf) at x == y == 0. Only that point is guarded: a
+    # guard on y == 0 alone would also zero the slope in y of this derivative there (the
+    # mixed second derivative, 1/x at y == 0).
+    both_zero = bitwise_and(eq(x, 0), eq(y, 0))
+    return select(both_zero, zeros_like(ans), mul(y, pow(x, sub(y, 1))))
 
 
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
@@ -133,8 +137,20 @@ defderiv(atan2_p, lambda ans, x, y: div(y, add(mul(x, x), mul(y, y))),
 
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda xp, x, *, y: _integer_pow_impl(xp, x, y))
-integer_pow_p.def_abstract_eval(
-    lambda x, *, y: (check_dtype("integer_pow", x, NUMERIC), x)[1])
+
+
+def _integer_pow_shape(x: ShapedArray, *, y: int) -> ShapedArray:
+    check_dtype("integer_pow", x, NUMERIC)
+    if y < 0 and x.dtype.kind in "iu":
+        # Checked while tracing (not only when run), so jit and make_jaxpr see it too.
+        raise TypeError(
+            f"integers cannot be raised to the negative power {y} ({x.str_short()}); "
+            "convert to a float dtype first"
+        )
+    return x
+
+
+integer_pow_p.def_abstract_eval(_integer_pow_shape)
 defvectorized(integer_pow_p)
 defderiv(integer_pow_p, lambda ans, x, *, y: (
     zeros_like(x) if y == 0 else mul(float(y), integer_pow(x, y - 1))))
@@ -143,8 +159,6 @@ defderiv(integer_pow_p, lambda ans, x, *, y: (
 def _integer_pow_impl(xp: Any, x: Any, y: int) -> Any:
     if y == 2:
         return x * x
-    if y < 0 and x.dtype.kind in "iu":
-        raise ValueError("integer_pow of an integer array to a negative power")
     return xp.power(x, y)
 
 
@@ -153,15 +167,39 @@ def _integer_pow_impl(xp: Any, x: Any, y: int) -> Any:
 sign_p = unary("sign", lambda xp, x: xp.sign(x), NUMERIC)
 floor_p = unary("floor", lambda xp, x: xp.floor(x), FLOAT)
 ceil_p = unary("ceil", lambda xp, x: xp.ceil(x), FLOAT)
-round_p = unary("round", lambda xp, x: xp.round(x), FLOAT)  # half to even, as NumPy
+
+
+class RoundingMethod(enum.IntEnum):
+    """How :func:`round` breaks ties (as ``jax.lax.RoundingMethod``).
+
+    Examples:
+        >>> from funcdiff import lax
+        >>> lax.round(2.5, lax.RoundingMethod.TO_NEAREST_EVEN)
+        Array(2., dtype=float32, weak_type=True)
+    """
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def _round_impl(xp: Any, x: Any, *, rounding_method: int) -> Any:
+    if rounding_method == RoundingMethod.TO_NEAREST_EVEN:
+        return xp.round(x)
+    # x - trunc(x) is exact in floating point, so halves are found without rounding error
+    # (floor(|x| + 0.5) would round 0.49999997 up).
+    t = xp.trunc(x)
+    return xp.where(xp.abs(x - t) >= 0.5, t + xp.sign(x), t)
+
+
+round_p = unary("round", _round_impl, FLOAT)
 for _p in (sign_p, floor_p, ceil_p, round_p):
-    defderiv(_p, lambda ans, x: zeros_like(ans))
+    defderiv(_p, lambda ans, x, **params: zeros_like(ans))
 is_finite_p = unary("is_finite", lambda xp, x: xp.isfinite(x), FLOAT, out_dtype=dtypes.bool_)
 defnondiff(is_finite_p)
 
 abs_p = unary("abs", lambda xp, x: xp.abs(x), NUMERIC)
-# d|x|/dx = sign(x), so 0 at 0: the subgradient JAX picks.
-defderiv(abs_p, lambda ans, x: sign(x))
+# d|x|/dx is 1 for x >= 0 and -1 below: at 0 that is the subgradient JAX picks (1).
+defderiv(abs_p, lambda ans, x: select(ge(x, 0), full_like(x, 1), full_like(x, -1)))
 exp_p = unary("exp", lambda xp, x: xp.exp(x), INEXACT)
 defderiv(exp_p, lambda ans, x: ans)
 log_p = unary("log", lambda xp, x: xp.log(x), INEXACT)
@@ -225,7 +263,8 @@ shift_right_logical_p = naryop(
     "shift_right_logical", lambda xp, x, y: _shift_right_logical(xp, x, y), INT)
 shift_right_arithmetic_p = naryop(
     "shift_right_arithmetic", lambda xp, x, y: xp.right_shift(x, y), INT)
-population_count_p = unary("population_count", lambda xp, x: xp.bitwise_count(x), INT)
+population_count_p = unary("population_count",
+                           lambda xp, x: extras.population_count(xp, x), INT)
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, shift_left_p,
            shift_right_logical_p, shift_right_arithmetic_p, population_count_p):
     defnondiff(_p)
@@ -303,8 +342,8 @@ defnondiff(stop_gradient_p)
 
 # --- the functions users call -----------------------------------------------------------------
 
-neg, sign, floor, ceil, round, is_finite, abs = map(
-    _u, (neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, abs_p))
+neg, sign, floor, ceil, is_finite, abs = map(
+    _u, (neg_p, sign_p, floor_p, ceil_p, is_finite_p, abs_p))
 exp, log, log1p, expm1, sqrt, rsqrt, cbrt = map(
     _u, (exp_p, log_p, log1p_p, expm1_p, sqrt_p, rsqrt_p, cbrt_p))
 sin, cos, tan, asin, acos, atan = map(_u, (sin_p, cos_p, tan_p, asin_p, acos_p, atan_p))
@@ -320,6 +359,28 @@ shift_left, shift_right_logical, shift_right_arithmetic = map(
     _b, (shift_left_p, shift_right_logical_p, shift_right_arithmetic_p))
 
 
+def round(x: Any, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO) -> Any:
+    """``x`` rounded to the nearest integer; halves go away from zero unless
+    ``rounding_method`` is ``RoundingMethod.TO_NEAREST_EVEN`` (as ``jax.lax.round``).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> from funcdiff import lax
+        >>> lax.round(fnp.array([0.5, 1.5, -2.5]))
+        Array([ 1.,  2., -3.], dtype=float32)
+        >>> lax.round(fnp.array([0.5, 1.5, -2.5]), lax.RoundingMethod.TO_NEAREST_EVEN)
+        Array([ 0.,  2., -2.], dtype=float32)
+    """
+    (x,) = operands(x)
+    method = int(rounding_method)
+    if method not in (0, 1):
+        raise ValueError(
+            f"round: rounding_method must be RoundingMethod.AWAY_FROM_ZERO (0) or "
+            f"RoundingMethod.TO_NEAREST_EVEN (1), got {rounding_method!r}"
+        )
+    return round_p.bind(x, rounding_method=method)
+
+
 def integer_pow(x: Any, y: int) -> Any:
     """``x ** y`` for a static Python integer ``y`` (one multiplication chain, exact grads)."""
     (x,) = operands(x)
@@ -333,9 +394,9 @@ def square(x: Any) -> Any:
 
 def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     """``on_true`` where ``pred`` holds, else ``on_false`` (NumPy broadcasting)."""
-    pred, on_true, on_false = operands(pred, on_true, on_false)
-    if isinstance(on_true, np.generic) or isinstance(on_false, np.generic):
-        _, on_true, on_false = operands(pred, *operands(on_true, on_false))
+    # A Python scalar branch takes the other branch's dtype (not the predicate's bool).
+    (pred,) = operands(pred)
+    on_true, on_false = operands(on_true, on_false)
     return select_p.bind(pred, on_true, on_false)
 
 
@@ -377,7 +438,24 @@ def ones_like(x: Any) -> Any:
     return full(x.shape, 1, x.dtype)
 
 
-def full_like(x: Any, value: Any) -> Any:
-    from .shapes import full
+def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """An array like ``x`` (its shape and dtype unless given) filled with ``fill_value``;
+    without ``dtype`` it keeps ``x``'s weak type, as ``jax.lax.full_like``.
 
-    return full(x.shape, value, x.dtype)
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> from funcdiff import lax
+        >>> lax.full_like(fnp.ones((2,), dtype=fnp.int32), 7)
+        Array([7, 7], dtype=int32)
+        >>> lax.full_like(fnp.asarray(1.0), 0)
+        Array(0., dtype=float32, weak_type=True)
+    """
+    from .shapes import broadcast_in_dim_p, full
+
+    (x,) = operands(x)
+    shape = x.shape if shape is None else shape
+    if dtype is not None or not x.aval.weak_type:
+        return full(shape, fill_value, x.dtype if dtype is None else dtype)
+    v = typed_scalar(fill_value, x.dtype, weak=True)
+    return broadcast_in_dim_p.bind(v, shape=tuple(int(n) for n in shape),
+                                   broadcast_dimensions=())

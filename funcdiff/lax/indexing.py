@@ -9,6 +9,8 @@ shape) into ``x`` with ``mode`` set/add/mul/min/max; out-of-range updates are dr
 
 from __future__ import annotations
 
+import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,9 +62,11 @@ def _index_shape(x: ShapedArray, indices: Sequence[ShapedArray], axes: tuple) ->
 
 
 def _gather_shape(x: ShapedArray, *indices: ShapedArray, axes: tuple) -> ShapedArray:
-    if any(x.shape[a] == 0 for a in axes):
+    shape = _index_shape(x, indices, axes)
+    # No index into an empty axis can be clamped into range; no index at all is fine.
+    if any(x.shape[a] == 0 for a in axes) and math.prod(indices[0].shape):
         raise ShapeError(f"cannot index into an empty axis of shape {x.shape}")
-    return ShapedArray(_index_shape(x, indices, axes), x.dtype, x.weak_type)
+    return ShapedArray(shape, x.dtype, x.weak_type)
 
 
 def _gather_jvp(primals, tangents, *, axes):
@@ -74,8 +78,44 @@ def _gather_jvp(primals, tangents, *, axes):
 
 
 def _gather_transpose(ct, x, *idx, axes):
+    # Gather clamps out-of-range indices, so their cotangents go to the clamped elements.
     zeros = _zeros(x.aval)
-    return [scatter_p.bind(zeros, ct, *idx, axes=axes, mode="add")] + [None] * len(idx)
+    idx_c = [_clamped(i, x.aval.shape[a]) for i, a in zip(idx, axes)]
+    return [scatter_p.bind(zeros, ct, *idx_c, axes=axes, mode="add")] + [None] * len(idx)
+
+
+def _normalized_op(i: Any, n: int) -> Any:
+    from .elementwise import add, lt, select
+
+    return select(lt(i, 0), add(i, n), i)
+
+
+def _clamped(i: Any, n: int) -> Any:
+    """Index array ``i`` (negative from the end) clamped into ``[0, n)``, in lax ops."""
+    from .elementwise import max, min
+
+    return min(max(_normalized_op(i, n), 0), builtins.max(n - 1, 0))
+
+
+def _in_range(idx: Sequence[Any], shape: tuple, axes: tuple, out_shape: tuple) -> Any:
+    """Where each index tuple is in range (scatter keeps it), broadcast to ``out_shape``."""
+    from .elementwise import bitwise_and, ge, lt
+    from .shapes import broadcast_in_dim
+
+    ok = None
+    for i, a in zip(idx, axes):
+        k = _normalized_op(i, shape[a])
+        here = bitwise_and(ge(k, 0), lt(k, shape[a]))
+        ok = here if ok is None else bitwise_and(ok, here)
+    return broadcast_in_dim(ok, out_shape, tuple(range(len(idx[0].shape))))
+
+
+def _masked_gather(ct: Any, idx: Sequence[Any], axes: tuple) -> Any:
+    """``gather(ct)`` with zeros where the index is out of range (the dropped updates)."""
+    from .elementwise import select
+
+    g = gather_p.bind(ct, *idx, axes=axes)
+    return select(_in_range(idx, ct.shape, axes, g.shape), g, _zeros(g.aval))
 
 
 def _zeros(aval: ShapedArray) -> Any:
@@ -151,7 +191,7 @@ def _scatter_shape(x: ShapedArray, updates: ShapedArray, *indices: ShapedArray, 
 
 
 def _scatter_jvp(primals, tangents, *, axes, mode):
-    from .elementwise import add, gt, lt, mul, select
+    from .elementwise import add, mul, sub
 
     x, u, *idx = primals
     tx, tu = tangents[:2]
@@ -167,9 +207,40 @@ def _scatter_jvp(primals, tangents, *, axes, mode):
     if mode == "mul":
         t_at = add(mul(txg, u), mul(xg, tu))
     else:
-        wins = gt(u, xg) if mode == "max" else lt(u, xg)
-        t_at = select(wins, tu, txg)
+        w = _update_weight(xg, u, mode)
+        t_at = add(mul(w, tu), mul(sub(1, w), txg))
     return [ans], [scatter_p.bind(tx, t_at, *idx, axes=axes, mode="set")]
+
+
+def _update_weight(xg: Any, u: Any, mode: str) -> Any:
+    """How much of max/min(x, u) follows ``u``: 1 where it wins, 0.5 on ties (as JAX)."""
+    from .elementwise import convert_element_type, eq, full_like, gt, lt, select
+
+    wins = gt(u, xg) if mode == "max" else lt(u, xg)
+    return select(eq(u, xg), full_like(u, 0.5), convert_element_type(wins, u.dtype))
+
+
+def _scatter_vjp(needs, ct, ans, x, u, *idx, axes, mode):
+    """Reverse rule of every mode: linear modes transpose, the others use their own
+    derivative (for unique indices, like the JVP)."""
+    from .elementwise import mul, sub
+
+    if mode in ("set", "add"):
+        xa = ad.UndefinedPrimal(x.aval) if needs[0] else x
+        ua = ad.UndefinedPrimal(u.aval) if needs[1] else u
+        return _scatter_transpose(ct, xa, ua, *idx, axes=axes, mode=mode)
+    ctg = gather_p.bind(ct, *idx, axes=axes)
+    xg = gather_p.bind(x, *idx, axes=axes)
+    if mode == "mul":
+        dx, du = u, xg
+    else:
+        du = _update_weight(xg, u, mode)
+        dx = sub(1, du)
+    cx = scatter_p.bind(ct, mul(ctg, dx), *idx, axes=axes, mode="set") if needs[0] else None
+    cu = None
+    if needs[1]:
+        cu = mul(_masked_gather(ct, idx, axes), du)
+    return [cx, cu] + [None] * len(idx)
 
 
 def _scatter_transpose(ct, x, u, *idx, axes, mode):
@@ -181,7 +252,7 @@ def _scatter_transpose(ct, x, u, *idx, axes, mode):
         cx = ct if mode == "add" else scatter_p.bind(ct, _zeros(u_aval), *idx, axes=axes,
                                                      mode="set")
     if ad.is_undefined(u):
-        cu = gather_p.bind(ct, *idx, axes=axes)
+        cu = _masked_gather(ct, idx, axes)  # dropped updates get no cotangent
     return [cx, cu] + [None] * len(idx)
 
 
@@ -206,6 +277,7 @@ scatter_p.def_impl(_scatter_impl)
 scatter_p.def_abstract_eval(_scatter_shape)
 ad.jvp_rules[scatter_p] = _scatter_jvp
 ad.transpose_rules[scatter_p] = _scatter_transpose
+ad.vjp_rules[scatter_p] = _scatter_vjp
 batch_rules[scatter_p] = _scatter_batch
 
 

@@ -55,8 +55,28 @@ def _expand(x: Any, shape: tuple, axes: tuple) -> Any:
 reduce_sum_p = _reducer("reduce_sum", lambda xp, x, axes: xp.sum(x, axis=axes), NUMERIC)
 deflinear(reduce_sum_p, lambda ct, x, *, axes: [_expand(ct, x.aval.shape, axes)])
 
-reduce_max_p = _reducer("reduce_max", lambda xp, x, axes: xp.max(x, axis=axes), ANY)
-reduce_min_p = _reducer("reduce_min", lambda xp, x, axes: xp.min(x, axis=axes), ANY)
+
+def _extremum_impl(fn: str, sign: int) -> Any:
+    # Reducing nothing gives the identity of max (-inf, the dtype's smallest value, False)
+    # or of min, as in JAX; NumPy raises there instead.
+    def impl(xp: Any, x: Any, axes: tuple) -> Any:
+        if any(x.shape[a] == 0 for a in axes):
+            return xp.full(_reduced_shape(x.shape, axes), _identity(x.dtype, sign), x.dtype)
+        return getattr(xp, fn)(x, axis=axes)
+
+    return impl
+
+
+def _identity(dt: np.dtype, sign: int) -> Any:
+    if dt.kind == "b":
+        return sign < 0
+    if dt.kind in "iu":
+        return np.iinfo(dt).min if sign > 0 else np.iinfo(dt).max
+    return -np.inf if sign > 0 else np.inf
+
+
+reduce_max_p = _reducer("reduce_max", _extremum_impl("max", 1), ANY)
+reduce_min_p = _reducer("reduce_min", _extremum_impl("min", -1), ANY)
 
 
 def _extremum_rules(p: Primitive) -> None:
@@ -104,6 +124,8 @@ def _prod_grad(x: Any, axes: tuple) -> Any:
     n = 1
     for a in axes:
         n *= x.shape[a]
+    if n == 0:  # nothing was multiplied: x is empty and so is its gradient
+        return full(x.shape, 0, x.dtype)
     flat = reshape(xt, (*lead, n))
     one = full((*lead, 1), 1, x.dtype)
     last = len(lead)

@@ -1,43 +1,123 @@
 """``funcdiff.numpy``: the ``jax.numpy``-like API, written in lax operations.
 
 Importing this module also gives :class:`funcdiff.Array` its operators and methods.
+The scalar types (``fnp.float32``…) are dtypes that can also be called, as in JAX:
+``fnp.float32(3)`` is an array.
 """
+
+import builtins as _builtins
 
 import numpy as _np
 
 from ..core.array import Array as ndarray
 from ..core.dtypes import finfo, iinfo
 from . import array_methods as _array_methods
+from . import linalg
 from .creation import (
     arange,
     array,
     asarray,
+    astype,
+    copy,
+    diag_indices,
+    diag_indices_from,
+    diagflat,
     empty,
     empty_like,
     eye,
+    fromfunction,
     full,
     full_like,
+    geomspace,
     identity,
+    indices,
     linspace,
+    logspace,
+    meshgrid,
     ones,
     ones_like,
     tri,
+    tril,
+    tril_indices,
+    tril_indices_from,
+    triu,
+    triu_indices,
+    triu_indices_from,
+    vander,
     zeros,
     zeros_like,
 )
-from .indexing import argwhere, flatnonzero, nonzero, take, take_along_axis
+from .einsum import einsum, einsum_path
+from .floating import (
+    angle,
+    bitwise_count,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_right_shift,
+    conj,
+    conjugate,
+    fabs,
+    float_power,
+    fmax,
+    fmin,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isneginf,
+    isposinf,
+    isreal,
+    isrealobj,
+    ldexp,
+    logaddexp2,
+    modf,
+    nan_to_num,
+    real,
+    signbit,
+)
+from .indexing import (
+    take,
+    take_along_axis,
+)
+from .manipulation import (
+    append,
+    argwhere,
+    block,
+    choose,
+    compress,
+    delete,
+    extract,
+    flatnonzero,
+    insert,
+    ix_,
+    nonzero,
+    place,
+    put,
+    put_along_axis,
+    ravel_multi_index,
+    resize,
+    select,
+    trim_zeros,
+    unravel_index,
+)
 from .products import (
+    convolve,
+    correlate,
+    cross,
     diag,
     diagonal,
     dot,
     inner,
+    interp,
     kron,
     matmul,
+    matvec,
     outer,
+    polyval,
     tensordot,
     trace,
     vdot,
     vecdot,
+    vecmat,
 )
 from .reductions import (
     all,
@@ -49,14 +129,64 @@ from .reductions import (
     count_nonzero,
     cumprod,
     cumsum,
+    cumulative_prod,
+    cumulative_sum,
     max,
     mean,
     min,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nanstd,
+    nansum,
+    nanvar,
     prod,
     ptp,
     std,
     sum,
     var,
+)
+from .scalar_types import (
+    bool_,
+    can_cast,
+    cdouble,
+    complex64,
+    complex128,
+    complex_,
+    complexfloating,
+    csingle,
+    double,
+    float16,
+    float32,
+    float64,
+    float_,
+    floating,
+    generic,
+    inexact,
+    int8,
+    int16,
+    int32,
+    int64,
+    int_,
+    integer,
+    isdtype,
+    issubdtype,
+    number,
+    promote_types,
+    result_type,
+    signedinteger,
+    single,
+    uint,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    unsignedinteger,
 )
 from .shapes import (
     array_split,
@@ -69,10 +199,13 @@ from .shapes import (
     column_stack,
     concat,
     concatenate,
+    dsplit,
+    dstack,
     expand_dims,
     flip,
     fliplr,
     flipud,
+    hsplit,
     hstack,
     matrix_transpose,
     moveaxis,
@@ -82,21 +215,59 @@ from .shapes import (
     repeat,
     reshape,
     roll,
+    rollaxis,
+    rot90,
     split,
     squeeze,
     stack,
     swapaxes,
     tile,
     transpose,
+    unstack,
+    vsplit,
     vstack,
 )
-from .sorting import argsort, searchsorted, sort, unique
+from .sorting import (
+    argsort,
+    intersect1d,
+    isin,
+    lexsort,
+    partition,
+    searchsorted,
+    setdiff1d,
+    setxor1d,
+    sort,
+    union1d,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
+)
+from .statistics import (
+    average,
+    bincount,
+    corrcoef,
+    cov,
+    diff,
+    digitize,
+    ediff1d,
+    histogram,
+    median,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    percentile,
+    quantile,
+    trapezoid,
+)
 from .ufuncs import (
     abs,
     absolute,
     acos,
     acosh,
     add,
+    allclose,
     arccos,
     arccosh,
     arcsin,
@@ -105,6 +276,8 @@ from .ufuncs import (
     arctan2,
     arctanh,
     around,
+    array_equal,
+    array_equiv,
     asin,
     asinh,
     atan,
@@ -136,6 +309,7 @@ from .ufuncs import (
     heaviside,
     hypot,
     invert,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -183,73 +357,77 @@ from .ufuncs import (
 
 _array_methods.install()
 
-# Dtypes, as in jax.numpy: both `fnp.float32` and `dtype=fnp.float32` work.
-bool_ = _np.bool_
-int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
-uint8, uint16, uint32, uint64 = _np.uint8, _np.uint16, _np.uint32, _np.uint64
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-complex64, complex128 = _np.complex64, _np.complex128
+bool = bool_  # noqa: A001  (jax.numpy spells the boolean type both ways)
 dtype = _np.dtype
-pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
-integer, floating, inexact, number, signedinteger, unsignedinteger = (
-    _np.integer, _np.floating, _np.inexact, _np.number, _np.signedinteger, _np.unsignedinteger)
-issubdtype = _np.issubdtype
-
-
-def result_type(*args):
-    """The dtype JAX's promotion gives ``args`` (arrays, dtypes or Python scalars)."""
-    from ..core import dtypes
-    from ..core.array import Array
-
-    typed = []
-    for a in args:
-        if isinstance(a, Array):
-            typed.append((a.dtype, a.weak_type))
-        elif isinstance(a, (bool, int, float, complex)):
-            typed.append((dtypes.dtype_of_scalar(a), True))
-        else:
-            typed.append((dtypes.canonicalize(a), False))
-    return dtypes.result_type(*typed)[0]
+pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
+newaxis = None
+index_exp, s_ = _np.index_exp, _np.s_
+printoptions, set_printoptions, get_printoptions = (
+    _np.printoptions, _np.set_printoptions, _np.get_printoptions)
 
 
 def shape(a):
-    """The shape of ``a``."""
-    return asarray(a).shape
+    """The shape of ``a`` (an array, a list or a scalar).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.shape([[1, 2, 3]])
+        (1, 3)
+    """
+    return a.shape if isinstance(a, ndarray) else _np.shape(a)
 
 
 def ndim(a):
-    """The number of axes of ``a``."""
-    return asarray(a).ndim
+    """The number of axes of ``a``.
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.ndim(fnp.ones((2, 3)))
+        2
+    """
+    return len(shape(a))
 
 
-def size(a):
-    """The number of elements of ``a``."""
-    return asarray(a).size
+def size(a, axis=None):
+    """The number of elements of ``a`` (along ``axis`` when given).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.size(fnp.ones((2, 3))), fnp.size(fnp.ones((2, 3)), 1)
+        (6, 3)
+    """
+    s = shape(a)
+    if axis is not None:
+        return s[axis]
+    n = 1
+    for d in s:
+        n *= d
+    return n
 
 
-def isscalar(x):
-    """Whether ``x`` is a Python scalar or a 0-d array."""
-    return isinstance(x, (bool, int, float, complex)) or getattr(x, "ndim", None) == 0
+def isscalar(element):
+    """Whether ``element`` is a Python or NumPy scalar, or a 0-d array.
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.isscalar(1.0), fnp.isscalar(fnp.ones(())), fnp.isscalar(fnp.ones(2))
+        (True, True, False)
+    """
+    if isinstance(element, (_builtins.bool, int, float, complex, _np.generic)):
+        return True
+    return isinstance(element, ndarray) and element.ndim == 0
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Whether all elements agree within tolerance."""
-    return all(isclose(a, b, rtol, atol, equal_nan))
+def iterable(y):
+    """Whether ``y`` can be iterated over (0-d arrays cannot).
 
-
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
-    from ._promote import promote_inexact
-
-    a, b = promote_inexact(a, b)
-    close = less_equal(abs(subtract(a, b)), add(atol, multiply(rtol, abs(b))))
-    close = logical_or(close, equal(a, b))
-    if equal_nan:
-        close = logical_or(close, logical_and(isnan(a), isnan(b)))
-    return close
-
-
-def array_equal(a1, a2):
-    """Whether two arrays have one shape and equal elements."""
-    a1, a2 = asarray(a1), asarray(a2)
-    return a1.shape == a2.shape and bool(all(equal(a1, a2)))
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.iterable(fnp.ones(2)), fnp.iterable(fnp.ones(()))
+        (True, False)
+    """
+    try:
+        iter(y)
+    except TypeError:
+        return False
+    return True

@@ -13,12 +13,12 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.tracing import get_aval
-from ._promote import asarray_op, promote_dtypes, promote_inexact
+from ._promote import asarray_op, promote_dtypes, promote_inexact, type_error, value_error
 
 
 def _unary_inexact(fn: Any, name: str, doc: str):
     def op(x: Any, /) -> Any:
-        (x,) = promote_inexact(x)
+        (x,) = promote_inexact(x, op=name)
         return fn(x)
 
     op.__name__ = op.__qualname__ = name
@@ -28,7 +28,7 @@ def _unary_inexact(fn: Any, name: str, doc: str):
 
 def _binary(fn: Any, name: str, doc: str, inexact: bool = False):
     def op(x: Any, y: Any, /) -> Any:
-        x, y = promote_inexact(x, y) if inexact else promote_dtypes(x, y)
+        x, y = promote_inexact(x, y, op=name) if inexact else promote_dtypes(x, y, op=name)
         return fn(x, y)
 
     op.__name__ = op.__qualname__ = name
@@ -61,7 +61,8 @@ arcsinh = _unary_inexact(lax.asinh, "arcsinh", "Elementwise inverse hyperbolic s
 arccosh = _unary_inexact(lax.acosh, "arccosh", "Elementwise inverse hyperbolic cosine.")
 arctanh = _unary_inexact(lax.atanh, "arctanh", "Elementwise inverse hyperbolic tangent.")
 asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
-rint = _unary_inexact(lax.round, "rint", "Elementwise rounding to the nearest integer.")
+rint = _unary_inexact(lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), "rint",
+                      "Elementwise rounding to the nearest integer (halves to even).")
 isfinite = _unary_inexact(lax.is_finite, "isfinite", "Elementwise test for finiteness.")
 
 
@@ -88,10 +89,11 @@ def round(a: Any, decimals: int = 0) -> Any:
     (a,) = promote_dtypes(a)
     if not dtypes.is_inexact(get_aval(a).dtype):
         return a
+    even = lax.RoundingMethod.TO_NEAREST_EVEN
     if decimals == 0:
-        return lax.round(a)
+        return lax.round(a, even)
     f = np.array(10.0 ** decimals).astype(get_aval(a).dtype)[()]
-    return lax.div(lax.round(lax.mul(a, f)), f)
+    return lax.div(lax.round(lax.mul(a, f), even), f)
 
 
 around = round
@@ -115,7 +117,10 @@ def isinf(x: Any, /) -> Any:
 
 def negative(x: Any, /) -> Any:
     """Elementwise ``-x``."""
-    (x,) = promote_dtypes(x)
+    (x,) = promote_dtypes(x, op="negative")
+    if _is_bool(x):
+        raise type_error("negative: `-` is not supported on booleans; use fnp.logical_not or "
+                         "`~` instead")
     return lax.neg(x)
 
 
@@ -154,9 +159,30 @@ def reciprocal(x: Any, /) -> Any:
     return lax.div(1, x)
 
 
-add = _binary(lax.add, "add", "Elementwise ``x + y`` with broadcasting.")
-subtract = _binary(lax.sub, "subtract", "Elementwise ``x - y`` with broadcasting.")
-multiply = _binary(lax.mul, "multiply", "Elementwise ``x * y`` with broadcasting.")
+def _is_bool(x: Any) -> bool:
+    return get_aval(x).dtype == dtypes.bool_
+
+
+def _add(x: Any, y: Any) -> Any:
+    # On booleans, + is `or` (as in NumPy and JAX).
+    return lax.bitwise_or(x, y) if _is_bool(x) else lax.add(x, y)
+
+
+def _mul(x: Any, y: Any) -> Any:
+    return lax.bitwise_and(x, y) if _is_bool(x) else lax.mul(x, y)
+
+
+def _sub(x: Any, y: Any) -> Any:
+    if _is_bool(x):
+        raise type_error("subtract: boolean subtraction (`-` on bool arrays) is not supported; "
+                         "use fnp.logical_xor or fnp.not_equal instead")
+    return lax.sub(x, y)
+
+
+add = _binary(_add, "add", "Elementwise ``x + y`` with broadcasting (``or`` for booleans).")
+subtract = _binary(_sub, "subtract", "Elementwise ``x - y`` with broadcasting.")
+multiply = _binary(_mul, "multiply",
+                   "Elementwise ``x * y`` with broadcasting (``and`` for booleans).")
 true_divide = _binary(lax.div, "true_divide", "Elementwise ``x / y`` (always inexact).",
                       inexact=True)
 divide = true_divide
@@ -210,18 +236,20 @@ def _bool(x: Any) -> Any:
     x = asarray_op(x)
     if get_aval(x).dtype == dtypes.bool_:
         return x
-    if isinstance(x, (bool, int, float)):
-        return np.bool_(bool(x))
     return lax.ne(x, lax.full((), 0, get_aval(x).dtype))
 
 
 def power(x: Any, y: Any, /) -> Any:
     """Elementwise ``x ** y``; a static integer exponent uses exact repeated multiplication."""
     if isinstance(y, int) and not isinstance(y, bool):
-        (x,) = promote_dtypes(x)
+        (x,) = promote_dtypes(x, op="power")
         if dtypes.is_inexact(get_aval(x).dtype) or y >= 0:
             return lax.integer_pow(x, y)
-    x, y = promote_dtypes(x, y)
+        raise value_error(
+            f"power: integers cannot be raised to the negative power {y} (the result is not an "
+            "integer); convert the base to a float first, e.g. x.astype(float) ** y"
+        )
+    x, y = promote_dtypes(x, y, op="power")
     if not dtypes.is_inexact(get_aval(x).dtype):
         return _int_power(x, y)
     return lax.pow(x, y)
@@ -291,19 +319,29 @@ def hypot(x: Any, y: Any, /) -> Any:
     return lax.sqrt(lax.add(lax.mul(x, x), lax.mul(y, y)))
 
 
-def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
-    """Limit values to ``[a_min, a_max]`` (either bound may be None).
+def clip(arr: Any = None, /, min: Any = None, max: Any = None, *, a: Any = None,
+         a_min: Any = None, a_max: Any = None) -> Any:
+    """Limit values to ``[min, max]`` (either bound may be None).
+
+    ``a``, ``a_min`` and ``a_max`` are accepted as older spellings of the arguments.
 
     Examples:
         >>> import funcdiff.numpy as fnp
         >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
         Array([-1. ,  0.5,  1. ], dtype=float32)
+        >>> fnp.clip(fnp.arange(4), max=2)
+        Array([0, 1, 2, 2], dtype=int32)
     """
-    if a_min is not None:
-        a = maximum(a, a_min)
-    if a_max is not None:
-        a = minimum(a, a_max)
-    return asarray_op(a)
+    x = arr if a is None else a
+    if x is None:
+        raise type_error("clip: missing the array to clip")
+    lo = min if a_min is None else a_min
+    hi = max if a_max is None else a_max
+    if lo is not None:
+        x = maximum(x, lo)
+    if hi is not None:
+        x = minimum(x, hi)
+    return asarray_op(x)
 
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -319,7 +357,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """
     if x is None or y is None:
         if x is None and y is None:
-            from .indexing import nonzero
+            from .manipulation import nonzero
 
             return nonzero(condition)
         raise ValueError("where takes either 1 or 3 arguments")
@@ -365,3 +403,68 @@ def heaviside(x: Any, h0: Any, /) -> Any:
     zero = lax.full_like(x, 0)
     at_zero = lax.add(zero, h0)  # h0 broadcast against x
     return lax.select(lax.lt(x, 0), zero, lax.select(lax.gt(x, 0), lax.full_like(x, 1), at_zero))
+
+
+
+def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Any:
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (infinities equal only to themselves).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.isclose(fnp.array([1.0, 2.0]), fnp.array([1.0 + 1e-9, 2.1]))
+        Array([ True, False], dtype=bool)
+    """
+    a, b = promote_dtypes(a, b, op="isclose")
+    if not dtypes.is_inexact(get_aval(a).dtype):
+        return equal(a, b)
+    close = lax.le(lax.abs(lax.sub(a, b)), add(atol, multiply(rtol, lax.abs(b))))
+    close = lax.bitwise_and(close, lax.bitwise_and(isfinite(a), isfinite(b)))
+    close = lax.bitwise_or(close, lax.eq(a, b))
+    if equal_nan:
+        close = lax.bitwise_or(close, lax.bitwise_and(isnan(a), isnan(b)))
+    return close
+
+
+def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Any:
+    """Whether all elements agree within tolerance (a 0-d boolean array).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.allclose(fnp.ones(2), fnp.ones(2) + 1e-9)
+        Array(True, dtype=bool)
+    """
+    return lax.reduce_and(isclose(a, b, rtol, atol, equal_nan), None)
+
+
+def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
+    """Whether two arrays have one shape and equal elements (a 0-d boolean array).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.array_equal(fnp.array([1, 2]), fnp.array([1, 2]))
+        Array(True, dtype=bool)
+    """
+    a1, a2 = asarray_op(a1), asarray_op(a2)
+    if get_aval(a1).shape != get_aval(a2).shape:
+        return asarray_op(np.bool_(False))
+    a1, a2 = promote_dtypes(a1, a2)
+    eq = lax.eq(a1, a2)
+    if equal_nan:
+        eq = lax.bitwise_or(eq, lax.bitwise_and(isnan(a1), isnan(a2)))
+    return lax.reduce_and(eq, None)
+
+
+def array_equiv(a1: Any, a2: Any) -> Any:
+    """Whether two arrays are equal after broadcasting (a 0-d boolean array).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.array_equiv(fnp.array([1, 2]), fnp.array([[1, 2], [1, 2]]))
+        Array(True, dtype=bool)
+    """
+    a1, a2 = promote_dtypes(a1, a2)
+    try:
+        np.broadcast_shapes(get_aval(a1).shape, get_aval(a2).shape)
+    except ValueError:
+        return asarray_op(np.bool_(False))
+    return lax.reduce_and(lax.eq(a1, a2), None)

@@ -16,9 +16,16 @@ from typing import Any
 from ..core import dtypes
 from ..core.aval import ShapedArray
 from ..core.builder import BuilderTracer, JaxprBuilder
-from ..core.ir import Jaxpr, Literal, Var
+from ..core.ir import Eqn, Jaxpr, Var
 from ..core.primitive import Primitive
-from ..core.tracing import Interpreter, Tracer, get_aval, use_interpreter
+from ..core.tracing import (
+    Interpreter,
+    Tracer,
+    current_interpreter,
+    get_aval,
+    process_in,
+    use_interpreter,
+)
 from .ad_rules import (
     UndefinedPrimal,
     Zero,
@@ -27,6 +34,15 @@ from .ad_rules import (
     transpose_rules,
     vjp_rules,
 )
+
+# Reverse-mode rules that keep residuals from the forward pass rather than recompute them in
+# the backward pass (custom_vjp's ``fwd``; a custom_jvp rule, linearized once):
+# ``fwd_rules[p](args, diff, **params) -> (outs, residuals)`` runs while the tape records, in
+# the tape's parent interpreter (``diff[i]``: input ``i`` may receive a cotangent);
+# ``bwd_rules[p](residuals, needs, cts, **params) -> cts`` runs in the backward pass, with
+# ``None`` for zero cotangents in and out.
+fwd_rules: dict[Primitive, Callable[..., Any]] = {}
+bwd_rules: dict[Primitive, Callable[..., Any]] = {}
 
 
 class NoRuleError(NotImplementedError):
@@ -85,8 +101,6 @@ class JVPInterpreter(Interpreter):
 
 def jvp_flat(fn: Callable[..., list], primals: Sequence[Any], tangents: Sequence[Any]):
     """Forward mode on flat lists; ``tangents`` may hold :class:`Zero`."""
-    from ..core.tracing import current_interpreter
-
     interp = JVPInterpreter(current_interpreter())
     ins = [JVPTracer(interp, p, t) for p, t in zip(primals, tangents, strict=True)]
     with use_interpreter(interp):
@@ -103,52 +117,113 @@ def jvp_flat(fn: Callable[..., list], primals: Sequence[Any], tangents: Sequence
 
 
 # ---------------------------------------------------------------------------------------
-# Reverse mode
+# Reverse mode: the tape
+
+
+class TapeBuilder(JaxprBuilder):
+    """The concrete builder reverse mode records with (values computed in the parent).
+
+    Beyond :class:`JaxprBuilder`, primitives with a ``fwd_rules`` entry run that rule
+    instead, and their residuals are kept for the backward pass.
+    """
+
+    def __init__(self, parent: Interpreter) -> None:
+        super().__init__(parent, concrete=True, why="grad")
+        self.residuals: dict[int, Any] = {}  # id(eqn) -> residuals of its fwd rule
+
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> list:
+        # The hot path of eager reverse mode: one pass over the arguments, no abstract eval
+        # (the parent computed the values, whose avals are the outputs' types).
+        own = [a.__class__ is BuilderTracer and a._interp is self for a in args]
+        if True not in own:
+            return self.parent.process(prim, args, params)
+        parent_args = [a.val if o else a for a, o in zip(args, own)]
+        fwd = fwd_rules.get(prim)
+        res = None
+        if fwd is None:
+            vals = self.parent.process(prim, parent_args, params)
+        else:
+            diff = [o and dtypes.is_inexact(a.aval.dtype) for a, o in zip(args, own)]
+            vals, res = process_in(self.parent, fwd, parent_args, diff, **params)
+        invars = [a.var if o else self.atom(a) for a, o in zip(args, own)]
+        outvars = [Var(get_aval(v)) for v in vals]
+        eqn = Eqn(prim, invars, outvars, params)
+        self.eqns.append(eqn)
+        if fwd is not None:
+            self.residuals[id(eqn)] = res
+        env = self.env
+        outs = []
+        for v, val in zip(outvars, vals):
+            env[v] = val
+            outs.append(BuilderTracer(self, v.aval, v, val))
+        return outs
+
+
+_lax_module: Any = None
+
+
+def _lax() -> Any:
+    # funcdiff.lax imports this module; look it up once, not on every cotangent.
+    global _lax_module
+    if _lax_module is None:
+        from .. import lax
+
+        _lax_module = lax
+    return _lax_module
 
 
 def _add_cts(a: Any, b: Any) -> Any:
-    from .. import lax
-
     if a is None:
         return b
     if b is None:
         return a
-    return lax.add(a, b)
+    return _lax().add(a, b)
+
+
+_MISSING = object()
 
 
 def backward_pass(jaxpr: Jaxpr, env: dict[Var, Any], cts_out: Sequence[Any],
-                  wanted: Sequence[Var]) -> list:
+                  wanted: Sequence[Var], residuals: dict[int, Any] | None = None) -> list:
     """Cotangents of ``wanted`` vars, given those of the outputs (``None`` is zero).
 
     ``env`` maps vars to their values; a var missing from it is a linear input
-    (:class:`UndefinedPrimal`), so the same walk transposes linear jaxprs.
+    (:class:`UndefinedPrimal`), so the same walk transposes linear jaxprs. ``residuals``
+    (from :class:`TapeBuilder`) holds what ``fwd_rules`` kept for their equations.
     """
     active = set(wanted)
     for eqn in jaxpr.eqns:
-        if any(isinstance(v, Var) and v in active for v in eqn.invars):
-            active.update(eqn.outvars)
+        for v in eqn.invars:
+            if v in active:
+                active.update(eqn.outvars)
+                break
     ct_env: dict[Var, Any] = {}
     for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-        if isinstance(v, Var) and ct is not None and v in active:
+        if ct is not None and v in active:
             ct_env[v] = _add_cts(ct_env.get(v), ct)
 
     def read(a: Any) -> Any:
-        if isinstance(a, Literal):
+        if a.__class__ is not Var:
             return a.val
-        return env[a] if a in env else UndefinedPrimal(a.aval)
+        val = env.get(a, _MISSING)
+        return UndefinedPrimal(a.aval) if val is _MISSING else val
 
     for eqn in reversed(jaxpr.eqns):
         cts = [ct_env.pop(v, None) for v in eqn.outvars]
-        if all(c is None for c in cts) or eqn.prim in nondiff:
+        if eqn.prim in nondiff or all(c is None for c in cts):
             continue
-        needs = [isinstance(v, Var) and v in active and dtypes.is_inexact(v.aval.dtype)
-                 for v in eqn.invars]
-        if not any(needs):
+        needs = [v in active and dtypes.is_inexact(v.aval.dtype) for v in eqn.invars]
+        if True not in needs:
             continue
-        args = [read(a) for a in eqn.invars]
-        cts_in = _eqn_vjp(eqn.prim, needs, cts, args, [read(v) for v in eqn.outvars], eqn.params)
+        res = _MISSING if residuals is None else residuals.get(id(eqn), _MISSING)
+        if res is not _MISSING:
+            cts_in = bwd_rules[eqn.prim](res, needs, cts, **eqn.params)
+        else:
+            args = [read(a) for a in eqn.invars]
+            outs = [read(v) for v in eqn.outvars]
+            cts_in = _eqn_vjp(eqn.prim, needs, cts, args, outs, eqn.params)
         for v, need, ct in zip(eqn.invars, needs, cts_in, strict=True):
-            if need and ct is not None:
+            if need and ct is not None and type(ct) is not Zero:
                 ct_env[v] = _add_cts(ct_env.get(v), ct)
     return [ct_env.get(v) for v in wanted]
 
@@ -170,30 +245,80 @@ def _eqn_vjp(prim: Primitive, needs: list[bool], cts: list, args: list, outs: li
         return list(transpose_rules[prim](ct, *t_args, **params))
     if linear_call:
         raise _no_rule(prim, "transpose")
-    return _vjp_by_linearizing(prim, needs, ct, args, params)
+    _, lin = linearize_rule(prim, args, needs, params)
+    return transpose_linearized(lin, ct if prim.multiple_results else [ct])
 
 
-def _vjp_by_linearizing(prim: Primitive, needs: list[bool], ct: Any, args: list,
-                        params: dict) -> list:
-    """Reverse rule from the JVP rule: record it on symbolic tangents, then transpose."""
-    from ..core.tracing import current_interpreter
+# ---------------------------------------------------------------------------------------
+# Reverse rules from JVP rules: linearize, then transpose
 
+
+class Linearized:
+    """A JVP rule recorded on symbolic tangents: a linear jaxpr from tangents in to out."""
+
+    __slots__ = ("jaxpr", "live", "tangent_vars", "diff")
+
+    def __init__(self, jaxpr: Jaxpr, live: list[int], tangent_vars: list, diff: list) -> None:
+        self.jaxpr, self.live, self.tangent_vars, self.diff = jaxpr, live, tangent_vars, diff
+
+
+def linearize_rule(prim: Primitive, args: Sequence[Any], diff: Sequence[bool],
+                   params: dict) -> tuple[list, Linearized]:
+    """Run ``prim``'s JVP rule with symbolic tangents for the ``diff`` inputs.
+
+    Returns the primal outputs and the tangent map as a :class:`Linearized` jaxpr, which
+    :func:`transpose_linearized` turns into cotangents.
+    """
     rule = jvp_rules.get(prim)
     if rule is None:
         raise _no_rule(prim, "VJP (reverse-mode)")
     lin = JaxprBuilder(current_interpreter(), why="linearization")
-    tangents = [lin.new_arg(get_aval(a)) if need else Zero(get_aval(a))
-                for a, need in zip(args, needs)]
+    tangents = [lin.new_arg(get_aval(a)) if d else Zero(get_aval(a))
+                for a, d in zip(args, diff, strict=True)]
     with use_interpreter(lin):
-        _, t_out = rule(args, tangents, **params)
-    cts = ct if prim.multiple_results else [ct]
-    live = [(t, c) for t, c in zip(t_out, cts, strict=True)
-            if type(t) is not Zero and type(c) is not Zero]
-    jaxpr = lin.build([t for t, _ in live])
+        outs, t_out = rule(list(args), tangents, **params)
+    live = [i for i, t in enumerate(t_out) if type(t) is not Zero]
+    jaxpr = lin.build([t_out[i] for i in live])
+    t_vars = [t.var if d else None for t, d in zip(tangents, diff)]
+    return list(outs), Linearized(jaxpr, live, t_vars, list(diff))
+
+
+def transpose_linearized(lin: Linearized, cts: Sequence[Any]) -> list:
+    """Cotangents of the inputs of a :class:`Linearized` rule (``None`` where zero)."""
+    cts_live, outs_live = [], []
+    jaxpr = lin.jaxpr
+    for i, v in zip(lin.live, jaxpr.outvars, strict=True):
+        c = cts[i]
+        if c is not None and type(c) is not Zero:
+            cts_live.append(c)
+            outs_live.append(v)
+    if not cts_live:
+        return [None] * len(lin.diff)
+    sub = Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.eqns, outs_live, jaxpr.consts)
     env = dict(zip(jaxpr.constvars, jaxpr.consts, strict=True))
-    wanted = [t.var for t in tangents if isinstance(t, BuilderTracer)]
-    got = iter(backward_pass(jaxpr, env, [c for _, c in live], wanted))
-    return [next(got) if need else None for need in needs]
+    wanted = [v for v in lin.tangent_vars if v is not None]
+    got = iter(backward_pass(sub, env, cts_live, wanted))
+    return [next(got) if v is not None else None for v in lin.tangent_vars]
+
+
+def fwd_by_linearizing(prim: Primitive) -> Callable[..., Any]:
+    """A ``fwd_rules`` entry that linearizes ``prim``'s JVP rule once, in the forward pass."""
+
+    def fwd(args: Sequence[Any], diff: Sequence[bool], **params: Any):
+        return linearize_rule(prim, args, diff, params)
+
+    return fwd
+
+
+def bwd_by_transposing(res: Linearized, needs: Sequence[bool], cts: Sequence[Any],
+                       **params: Any) -> list:
+    """The ``bwd_rules`` entry matching :func:`fwd_by_linearizing`."""
+    got = transpose_linearized(res, cts)
+    return [g if need else None for g, need in zip(got, needs, strict=True)]
+
+
+# ---------------------------------------------------------------------------------------
+# Reverse mode: tracing a function
 
 
 class VJPResult:
@@ -212,9 +337,8 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
     """
     from .. import tree
     from ..core.convert import as_operand
-    from ..core.tracing import current_interpreter
 
-    builder = JaxprBuilder(current_interpreter(), concrete=True, why="grad")
+    builder = TapeBuilder(current_interpreter())
     ins = [builder.new_arg(get_aval(p), p) for p in primals]
     with use_interpreter(builder):
         out = fn(*ins)
@@ -223,7 +347,7 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError(
                 "with has_aux=True the function must return a pair (output, aux), got "
-                f"{type(out).__name__}"
+                f"{_describe(out)}"
             )
         out, aux = out
         aux = tree.map(lambda x: x.val if isinstance(x, BuilderTracer) and x._interp is builder
@@ -232,9 +356,10 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
     flat_out = [as_operand(o, what="an output of the differentiated function") for o in flat_out]
     jaxpr = builder.build(flat_out)
     in_vars = [t.var for t in ins]
+    residuals = builder.residuals
 
     def backward(cts: Sequence[Any]) -> list:
-        got = backward_pass(jaxpr, builder.env, list(cts), in_vars)
+        got = backward_pass(jaxpr, builder.env, list(cts), in_vars, residuals)
         return [_zeros_if_none(g, p) for g, p in zip(got, primals, strict=True)]
 
     lowered = [o.val if isinstance(o, BuilderTracer) and o._interp is builder else o
@@ -242,9 +367,17 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
     return tree.unflatten(out_tree, lowered), backward, aux
 
 
-def _zeros_if_none(g: Any, primal: Any) -> Any:
-    from .. import lax
+def _describe(x: Any) -> str:
+    """A short description of a returned value, for errors: ``a tuple of length 3``."""
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of length {len(x)}"
+    if isinstance(x, Tracer) or hasattr(x, "aval"):
+        return f"an array {x.aval.str_short()}"
+    return type(x).__name__
 
+
+def _zeros_if_none(g: Any, primal: Any) -> Any:
+    lax = _lax()
     aval = get_aval(primal)
     if g is None or isinstance(g, Zero):
         g = lax.full(aval.shape, 0, aval.dtype)
@@ -255,6 +388,4 @@ def _zeros_if_none(g: Any, primal: Any) -> Any:
 
 
 def zeros_for(aval: ShapedArray) -> Any:
-    from .. import lax
-
-    return lax.full(aval.shape, 0, aval.dtype)
+    return _lax().full(aval.shape, 0, aval.dtype)

@@ -44,6 +44,34 @@ def _operands(xs: Any, what: str) -> list:
     return [as_operand(x, what=what) for x in xs]
 
 
+def _check_like(what: str, given: Any, ref: Any, role: str) -> Any:
+    """``given`` (a tangent or cotangent) checked against its primal ``ref``'s type.
+
+    Shapes must match; a weakly typed value (a Python scalar) takes the primal's dtype, a
+    strongly typed float of another precision is an error (as in JAX).
+    """
+    g, r = get_aval(given), get_aval(ref)
+    if g.shape != r.shape:
+        raise ValueError(
+            f"{what} got a {role} of type {g.str_short()} for {_primal_role(role)} of type "
+            f"{r.str_short()}; shapes must match"
+        )
+    if g.dtype == r.dtype or not dtypes.is_inexact(r.dtype):
+        return given
+    if g.weak_type or not dtypes.is_inexact(g.dtype):
+        from .. import lax
+
+        return lax.convert_element_type(given, r.dtype)
+    raise TypeError(
+        f"{what} got a {role} of dtype {g.dtype} for {_primal_role(role)} of dtype {r.dtype}; "
+        f"give it the same dtype (x.astype({r.dtype.name!r}))"
+    )
+
+
+def _primal_role(role: str) -> str:
+    return "an output" if role == "cotangent" else "a primal"
+
+
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False):
     """Reverse mode: ``fun``'s output and a function pulling cotangents back to the inputs.
 
@@ -54,7 +82,12 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False):
 
     Returns:
         ``(out, vjp_fn)`` or ``(out, vjp_fn, aux)``; ``vjp_fn(ct)`` takes a cotangent shaped
-        like ``out`` and returns a tuple with one cotangent per primal.
+        like ``out`` and returns a tuple with one cotangent per primal. ``vjp_fn`` may be
+        called many times (the forward pass is not repeated).
+
+    Raises:
+        TypeError: from ``vjp_fn`` if the cotangent's structure or dtypes do not match the
+            output's; ``ValueError`` if its shapes do not.
 
     Examples:
         >>> import funcdiff as fd
@@ -76,16 +109,12 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False):
         flat_ct, ct_tree = tree.flatten(ct)
         if ct_tree != out_tree:
             raise TypeError(
-                f"the cotangent's structure {ct_tree} does not match the output's {out_tree}"
+                f"vjp's pullback got a cotangent of structure {ct_tree}, but the function's "
+                f"output has structure {out_tree}; pass one cotangent per output leaf"
             )
         flat_ct = _operands(flat_ct, "a cotangent")
-        for c, o in zip(flat_ct, flat_out, strict=True):
-            if get_aval(c).shape != get_aval(o).shape:
-                raise ValueError(
-                    f"cotangent of shape {get_aval(c).shape} given for an output of shape "
-                    f"{get_aval(o).shape}"
-                )
-        cts = [None if _is_int(o) else c for c, o in zip(flat_ct, flat_out)]
+        cts = [None if _is_int(o) else _check_like("vjp's pullback", c, o, "cotangent")
+               for c, o in zip(flat_ct, flat_out, strict=True)]
         return tuple(tree.unflatten(in_tree, backward(cts)))
 
     if has_aux:
@@ -124,45 +153,73 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     @functools.wraps(fun)
     def vg(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(fun, argnums, len(args))
-        dyn = tuple(args[i] for i in nums)
-        for i, a in zip(nums, dyn):
-            for leaf in tree.leaves(a):
-                aval = get_aval(as_operand(leaf, what=_arg_label(fun, i)))
-                if not dtypes.is_inexact(aval.dtype) and not allow_int:
-                    raise TypeError(
-                        f"grad requires real- or complex-valued inputs, but {_arg_label(fun, i)}"
-                        f" of {_name(fun)} has dtype {aval.dtype}. Differentiate with respect "
-                        "to a float argument (x.astype('float32')), or pass allow_int=True."
-                    )
+        flat, in_tree = tree.flatten(tuple(args[i] for i in nums))
+        leaves = []
+        for k, leaf in enumerate(flat):
+            try:
+                leaf = as_operand(leaf)
+            except TypeError:
+                raise TypeError(_bad_leaf(fun, nums, in_tree, k, leaf)) from None
+            if not allow_int and not dtypes.is_inexact(leaf.aval.dtype):
+                raise TypeError(
+                    f"grad requires real- or complex-valued inputs, but "
+                    f"{_leaf_label(fun, nums, in_tree, k)} of {_name(fun)} has dtype "
+                    f"{leaf.aval.dtype}. Differentiate with respect to a float argument "
+                    "(x.astype('float32')), or pass allow_int=True."
+                )
+            leaves.append(leaf)
 
-        def partial(*d: Any) -> Any:
+        def partial(*xs: Any) -> Any:
             full = list(args)
-            for i, v in zip(nums, d):
+            for i, v in zip(nums, tree.unflatten(in_tree, list(xs)), strict=True):
                 full[i] = v
             return fun(*full, **kwargs)
 
-        res = vjp(partial, *dyn, has_aux=has_aux)
-        out, pullback = res[0], res[1]
-        aval = get_aval(as_operand(out, what="the differentiated function's output")) if not \
-            isinstance(out, (tuple, list, dict)) else None
-        if aval is None or aval.shape != ():
-            shown = aval.str_short() if aval is not None else type(out).__name__
-            raise TypeError(
-                f"grad requires a scalar output, got {shown} from {_name(fun)}: reduce it "
-                "(`loss.sum()` or `loss.mean()`) or use fd.jacrev for the Jacobian"
-            )
-        if not dtypes.is_inexact(aval.dtype):
-            raise TypeError(
-                f"grad requires a real-valued output, got {aval.str_short()} from {_name(fun)}"
-            )
+        out, backward, aux = vjp_flat(partial, leaves, has_aux)
+        aval = _scalar_output_aval(fun, out)
         from .. import lax
 
-        g = pullback(lax.full((), 1, aval.dtype))
+        g = tree.unflatten(in_tree, backward([lax.full((), 1, aval.dtype)]))
         g = g[0] if isinstance(argnums, int) else g
-        value = (out, res[2]) if has_aux else out
-        return value, g
+        return ((out, aux) if has_aux else out), g
 
     return vg
+
+
+def _scalar_output_aval(fun: Callable, out: Any) -> Any:
+    """The aval of ``grad``'s output, which must be a real scalar array."""
+    if isinstance(out, (tuple, list, dict)) or out is None:
+        raise TypeError(
+            f"grad requires a scalar output, got a {type(out).__name__} from {_name(fun)}: "
+            "return one scalar (pass has_aux=True to return (loss, aux)), or use fd.jacrev "
+            "for the Jacobian of several outputs"
+        )
+    aval = get_aval(as_operand(out, what=f"the output of {_name(fun)}"))
+    if aval.shape != ():
+        raise TypeError(
+            f"grad requires a scalar output, got {aval.str_short()} from {_name(fun)}: reduce "
+            "it (`loss.sum()` or `loss.mean()`) or use fd.jacrev for the Jacobian"
+        )
+    if not dtypes.is_inexact(aval.dtype):
+        raise TypeError(
+            f"grad requires a real-valued output, got {aval.str_short()} from {_name(fun)}: "
+            "integer and boolean results have no gradient"
+        )
+    return aval
+
+
+def _leaf_label(fun: Callable, nums: tuple[int, ...], in_tree: Any, k: int) -> str:
+    skeleton = in_tree.unflatten(list(range(in_tree.num_leaves)))
+    path = [p for p, _ in tree.flatten_with_path(skeleton)[0]][k]
+    return _arg_label(fun, nums[path[0].idx]) + tree.keystr(path[1:])
+
+
+def _bad_leaf(fun: Callable, nums: tuple[int, ...], in_tree: Any, k: int, leaf: Any) -> str:
+    return (
+        f"grad got {type(leaf).__name__} {leaf!r:.60} as {_leaf_label(fun, nums, in_tree, k)} "
+        f"of {_name(fun)}, which is not an array or a number. Differentiated arguments must "
+        "be pytrees of arrays: choose others with argnums, or close over non-array values"
+    )
 
 
 def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
@@ -204,9 +261,41 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
     return g
 
 
+def _flat_tangents(what: str, primals: Any, tangents: Any) -> tuple[list, list, Any]:
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            f"{what} takes primals and tangents as tuples, e.g. {what}(f, (x,), (t,)), got "
+            f"{type(primals).__name__} and {type(tangents).__name__}"
+        )
+    flat_p, p_tree = tree.flatten(tuple(primals))
+    flat_t, t_tree = tree.flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(
+            f"{what}: the tangents' structure {t_tree} does not match the primals' {p_tree}"
+        )
+    flat_p = _operands(flat_p, f"a primal of {what}")
+    flat_t = [_check_like(what, t, p, "tangent")
+              for t, p in zip(_operands(flat_t, f"a tangent of {what}"), flat_p, strict=True)]
+    flat_t = [Zero(get_aval(p)) if _is_int(p) else t for p, t in zip(flat_p, flat_t)]
+    return flat_p, flat_t, p_tree
+
+
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False):
     """Forward mode: ``(fun(*primals), J @ tangents)`` (as ``jax.jvp``).
+
+    Args:
+        fun: a function of pytrees of arrays.
+        primals: a tuple with one entry per argument of ``fun``.
+        tangents: a tuple of the same structure, shapes and dtypes.
+        has_aux: ``fun`` returns ``(out, aux)``; then the result is ``(out, t_out, aux)``.
+
+    Returns:
+        ``(out, t_out)``: the output and its tangent (same structure).
+
+    Raises:
+        TypeError: if primals and tangents are not tuples or differ in structure or dtype.
+        ValueError: if a tangent's shape differs from its primal's.
 
     Examples:
         >>> import funcdiff as fd
@@ -214,39 +303,35 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         >>> fd.jvp(fnp.sin, (0.0,), (2.0,))
         (Array(0., dtype=float32, weak_type=True), Array(2., dtype=float32, weak_type=True))
     """
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (t,))")
-    flat_p, p_tree = tree.flatten(tuple(primals))
-    flat_t, t_tree = tree.flatten(tuple(tangents))
-    if p_tree != t_tree:
-        raise TypeError(f"primal structure {p_tree} does not match tangent structure {t_tree}")
-    flat_p = _operands(flat_p, "a primal of jvp")
-    flat_t = _operands(flat_t, "a tangent of jvp")
-    for p, t in zip(flat_p, flat_t):
-        if get_aval(p).shape != get_aval(t).shape:
-            raise ValueError(
-                f"jvp got a tangent of shape {get_aval(t).shape} for a primal of shape "
-                f"{get_aval(p).shape}"
-            )
-    flat_t = [Zero(get_aval(t)) if _is_int(p) else t for p, t in zip(flat_p, flat_t)]
-    out_holder: dict = {}
+    flat_p, flat_t, p_tree = _flat_tangents("jvp", primals, tangents)
+    holder: dict = {}
+    p_out, t_out = jvp_flat(_flat_output_fun(fun, p_tree, has_aux, holder, "jvp"), flat_p,
+                            flat_t)
+    out_tree = holder["tree"]
+    result = (tree.unflatten(out_tree, p_out),
+              tree.unflatten(out_tree, [instantiate(t) for t in t_out]))
+    if has_aux:
+        return (*result, _lower_jvp_aux(holder["aux"]))
+    return result
+
+
+def _flat_output_fun(fun: Callable, p_tree: Any, has_aux: bool, holder: dict,
+                     what: str) -> Callable[..., list]:
+    """``fun`` on flat leaves returning flat outputs; the tree (and aux) go to ``holder``."""
 
     def flat_fun(*xs: Any) -> list:
         out = fun(*tree.unflatten(p_tree, list(xs)))
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError("with has_aux=True the function must return (output, aux)")
-            out, out_holder["aux"] = out
-        leaves, out_holder["tree"] = tree.flatten(out)
-        return _operands(leaves, "an output of jvp's function")
+                raise TypeError(
+                    f"with has_aux=True the function must return a pair (output, aux), got "
+                    f"{type(out).__name__}"
+                )
+            out, holder["aux"] = out
+        leaves, holder["tree"] = tree.flatten(out)
+        return _operands(leaves, f"an output of {what}'s function")
 
-    p_out, t_out = jvp_flat(flat_fun, flat_p, flat_t)
-    out_tree = out_holder["tree"]
-    result = (tree.unflatten(out_tree, p_out),
-              tree.unflatten(out_tree, [instantiate(t) for t in t_out]))
-    if has_aux:
-        return (*result, _lower_jvp_aux(out_holder["aux"]))
-    return result
+    return flat_fun
 
 
 def _lower_jvp_aux(aux: Any) -> Any:
@@ -255,8 +340,19 @@ def _lower_jvp_aux(aux: Any) -> Any:
     return tree.map(lambda x: x.primal if isinstance(x, JVPTracer) else x, aux)
 
 
-def linearize(fun: Callable[..., Any], *primals: Any):
+def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False):
     """``fun``'s output and its linear map ``tangents -> J @ tangents``, traced once.
+
+    Python control flow in ``fun`` follows the primal values; the returned function replays
+    only the recorded tangent operations.
+
+    Args:
+        fun: a function of pytrees of arrays.
+        *primals: the point to linearize at.
+        has_aux: ``fun`` returns ``(out, aux)``; then the result is ``(out, f_jvp, aux)``.
+
+    Returns:
+        ``(out, f_jvp)`` where ``f_jvp(*tangents)`` equals ``jvp(fun, primals, tangents)[1]``.
 
     Examples:
         >>> import funcdiff as fd
@@ -268,44 +364,119 @@ def linearize(fun: Callable[..., Any], *primals: Any):
     flat_p, p_tree = tree.flatten(primals)
     flat_p = _operands(flat_p, "a primal of linearize")
     lin = JaxprBuilder(current_interpreter(), why="linearize")
-    ts = [lin.new_arg(get_aval(p)) for p in flat_p]
+    ts = [Zero(get_aval(p)) if _is_int(p) else lin.new_arg(get_aval(p)) for p in flat_p]
     holder: dict = {}
-
-    def flat_fun(*xs: Any) -> list:
-        leaves, holder["tree"] = tree.flatten(fun(*tree.unflatten(p_tree, list(xs))))
-        return _operands(leaves, "an output of linearize's function")
-
     with use_interpreter(lin):
-        p_out, t_out = jvp_flat(flat_fun, flat_p,
-                                [Zero(get_aval(p)) if _is_int(p) else t
-                                 for p, t in zip(flat_p, ts)])
-    jaxpr = lin.build([instantiate(t) if isinstance(t, Zero) else t for t in t_out])
+        p_out, t_out = jvp_flat(_flat_output_fun(fun, p_tree, has_aux, holder, "linearize"),
+                                flat_p, ts)
+    jaxpr = lin.build([instantiate(t) for t in t_out])
     out_tree = holder["tree"]
 
     def f_jvp(*tangents: Any) -> Any:
         flat_t, t_tree = tree.flatten(tangents)
         if t_tree != p_tree:
-            raise TypeError(f"tangent structure {t_tree} does not match primals' {p_tree}")
-        outs = eval_jaxpr(jaxpr, jaxpr.consts, *_operands(flat_t, "a tangent"))
+            raise TypeError(
+                f"linearize's function got tangents of structure {t_tree}, but the primals "
+                f"have structure {p_tree}"
+            )
+        flat_t = [_check_like("linearize's function", t, p, "tangent")
+                  for t, p in zip(_operands(flat_t, "a tangent"), flat_p, strict=True)]
+        live = [t for t, p in zip(flat_t, flat_p, strict=True) if not _is_int(p)]
+        outs = eval_jaxpr(jaxpr, jaxpr.consts, *live)
         return tree.unflatten(out_tree, outs)
 
-    return tree.unflatten(out_tree, p_out), f_jvp
+    out = tree.unflatten(out_tree, p_out)
+    if has_aux:
+        return out, f_jvp, _lower_jvp_aux(holder["aux"])
+    return out, f_jvp
 
 
-def _std_basis(x: Any) -> Any:
+def _basis(avals: Sequence[Any]) -> list:
+    """Rows of the identity over all leaves at once: leaf ``k`` gets ``(n, *shape_k)``.
+
+    Row ``r`` is one unit vector of the concatenated leaves, so a single ``vmap`` pushes (or
+    pulls) every direction of every leaf.
+    """
     from .. import lax
 
-    aval = get_aval(x)
-    n = aval.size
-    eye = lax.convert_element_type(
-        lax.eq(lax.broadcasted_iota("int32", (n, n), 0), lax.broadcasted_iota("int32", (n, n), 1)),
-        aval.dtype)
-    return lax.reshape(eye, (n, *aval.shape))
+    n = sum(a.size for a in avals)
+    out, off = [], 0
+    for a in avals:
+        rows = lax.broadcasted_iota("int32", (n, a.size), 0)
+        cols = lax.broadcasted_iota("int32", (n, a.size), 1)
+        eye = lax.convert_element_type(lax.eq(rows, lax.add(cols, off)), a.dtype)
+        out.append(lax.reshape(eye, (n, *a.shape)))
+        off += a.size
+    return out
+
+
+def _rows(x: Any, start: int, size: int) -> Any:
+    from .. import lax
+
+    if start == 0 and size == x.shape[0]:
+        return x
+    return lax.slice_in_dim(x, start, start + size, axis=0)
+
+
+def _offsets(avals: Sequence[Any]) -> list[int]:
+    offs, off = [], 0
+    for a in avals:
+        offs.append(off)
+        off += a.size
+    return offs
+
+
+def _check_real(what: str, where: str, avals: Sequence[Any], labels: Sequence[str]) -> None:
+    for a, label in zip(avals, labels, strict=True):
+        if not dtypes.is_inexact(a.dtype):
+            raise TypeError(
+                f"{what} requires real-valued {where}, but {label} has dtype {a.dtype}. "
+                f"Convert it to a float dtype (x.astype('float32')) first, or use fd.jvp / "
+                "fd.vjp directly"
+            )
+
+
+def _dyn_leaves(fun: Callable, args: tuple, nums: tuple[int, ...]) -> tuple[list, Any, list]:
+    """The differentiated arguments' leaves (as operands), their tree and their names."""
+    dyn = tuple(args[i] for i in nums)
+    with_path, in_tree = tree.flatten_with_path(dyn)
+    flat, labels = [], []
+    for path, leaf in with_path:
+        i = nums[path[0].idx]
+        flat.append(as_operand(leaf, what=_arg_label(fun, i)))
+        labels.append(_arg_label(fun, i) + tree.keystr(path[1:]))
+    return flat, in_tree, labels
+
+
+def _substitute(fun: Callable, args: tuple, nums: tuple[int, ...], in_tree: Any,
+                kwargs: dict) -> Callable[..., Any]:
+    """``fun`` as a function of the differentiated leaves, other arguments fixed."""
+
+    def partial(*leaves: Any) -> Any:
+        full = list(args)
+        for i, v in zip(nums, tree.unflatten(in_tree, list(leaves)), strict=True):
+            full[i] = v
+        return fun(*full, **kwargs)
+
+    return partial
 
 
 def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
            has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian by forward mode: ``vmap`` of ``jvp`` over a basis (as ``jax.jacfwd``).
+
+    Args:
+        fun: a function of pytrees of arrays.
+        argnums: which positional argument(s) to differentiate with respect to.
+        has_aux: ``fun`` returns ``(out, aux)``; then the result is ``(jacobian, aux)``.
+
+    Returns:
+        A function returning the Jacobian: for each output leaf, the input structure (one
+        entry per argument when ``argnums`` is a tuple) of arrays shaped
+        ``out.shape + in.shape``.
+
+    Raises:
+        TypeError: if a differentiated input has an integer or boolean dtype.
 
     Examples:
         >>> import funcdiff as fd
@@ -314,48 +485,36 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         Array([[2., 0.],
                [0., 4.]], dtype=float32)
     """
-    from .. import lax
     from .vmap import vmap
 
     @functools.wraps(fun)
-    def jac(*args: Any) -> Any:
+    def jac(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(fun, argnums, len(args))
-        dyn = [tree.map(lambda v: as_operand(v), args[i]) for i in nums]
-        flat, in_tree = tree.flatten(tuple(dyn))
+        flat, in_tree, labels = _dyn_leaves(fun, args, nums)
+        in_avals = [get_aval(x) for x in flat]
+        _check_real("jacfwd", "inputs", in_avals, labels)
+        partial = _substitute(fun, args, nums, in_tree, kwargs)
 
-        def partial(*d: Any) -> Any:
-            full = list(args)
-            for i, v in zip(nums, tree.unflatten(in_tree, list(d))):
-                full[i] = v
-            return fun(*full)
+        def push(*ts: Any) -> Any:
+            return jvp(partial, tuple(flat), ts, has_aux=has_aux)
 
-        cols = []  # per input leaf: outputs' tangents batched over that leaf's basis
-        aux = None
-        for k, leaf in enumerate(flat):
-            basis = _std_basis(leaf)
-
-            def push(t: Any, k: int = k) -> Any:
-                tangents = [t if j == k else lax.full(get_aval(x).shape, 0, get_aval(x).dtype)
-                            for j, x in enumerate(flat)]
-                res = jvp(partial, tuple(flat), tuple(tangents), has_aux=has_aux)
-                return res[1]
-
-            cols.append(vmap(push)(basis))
-            if has_aux and aux is None:
-                aux = jvp(partial, tuple(flat), tuple(flat), has_aux=True)[2]
-        out = partial(*flat)
-        if has_aux:
-            out = out[0]
+        axes = (None, 0, None) if has_aux else (None, 0)
+        res = vmap(push, out_axes=axes)(*_basis(in_avals))
+        out, cols = res[0], res[1]
         flat_out, out_tree = tree.flatten(out)
+        flat_cols = tree.leaves(cols)  # per output leaf: (n_in, *out_shape)
+        offs = _offsets(in_avals)
 
         def block(j: int, k: int) -> Any:
-            o = get_aval(as_operand(flat_out[j]))
-            t = tree.leaves(cols[k])[j]  # (n_in, *out_shape)
+            from .. import lax
+
+            o, a = get_aval(flat_out[j]), in_avals[k]
+            t = _rows(flat_cols[j], offs[k], a.size)
             moved = lax.transpose(t, (*range(1, t.ndim), 0))
-            return lax.reshape(moved, (*o.shape, *get_aval(flat[k]).shape))
+            return lax.reshape(moved, (*o.shape, *a.shape))
 
         result = _assemble(out_tree, in_tree, block, len(flat_out), len(flat), argnums)
-        return (result, aux) if has_aux else result
+        return (result, res[2]) if has_aux else result
 
     return jac
 
@@ -363,6 +522,17 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
            has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian by reverse mode: ``vmap`` of the pullback over a basis (as ``jax.jacrev``).
+
+    Args:
+        fun: a function of pytrees of arrays with real-valued outputs.
+        argnums: which positional argument(s) to differentiate with respect to.
+        has_aux: ``fun`` returns ``(out, aux)``; then the result is ``(jacobian, aux)``.
+
+    Returns:
+        A function returning the Jacobian, laid out as for :func:`jacfwd`.
+
+    Raises:
+        TypeError: if a differentiated input or an output has an integer or boolean dtype.
 
     Examples:
         >>> import funcdiff as fd
@@ -375,38 +545,26 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     from .vmap import vmap
 
     @functools.wraps(fun)
-    def jac(*args: Any) -> Any:
+    def jac(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(fun, argnums, len(args))
-        dyn = tuple(args[i] for i in nums)
-
-        def partial(*d: Any) -> Any:
-            full = list(args)
-            for i, v in zip(nums, d):
-                full[i] = v
-            return fun(*full)
-
-        res = vjp(partial, *dyn, has_aux=has_aux)
+        flat, in_tree, labels = _dyn_leaves(fun, args, nums)
+        in_avals = [get_aval(x) for x in flat]
+        _check_real("jacrev", "inputs", in_avals, labels)
+        res = vjp(_substitute(fun, args, nums, in_tree, kwargs), *flat, has_aux=has_aux)
         out, pullback = res[0], res[1]
         flat_out, out_tree = tree.flatten(out)
-        flat_out = _operands(flat_out, "an output")
-        in_flat, in_tree = tree.flatten(dyn)
-        rows = []
-        for j, o in enumerate(flat_out):
-            basis = _std_basis(o)
-
-            def pull(c: Any, j: int = j) -> Any:
-                cts = [c if i == j else lax.full(get_aval(x).shape, 0, get_aval(x).dtype)
-                       for i, x in enumerate(flat_out)]
-                return tree.leaves(pullback(tree.unflatten(out_tree, cts)))
-
-            rows.append(vmap(pull)(basis))
+        out_avals = [get_aval(as_operand(o)) for o in flat_out]
+        _check_real("jacrev", "outputs", out_avals,
+                    [f"output {k}" for k in range(len(out_avals))])
+        rows = vmap(lambda *cs: pullback(tree.unflatten(out_tree, list(cs))))(
+            *_basis(out_avals))  # per input leaf: (n_out, *in_shape)
+        offs = _offsets(out_avals)
 
         def block(j: int, k: int) -> Any:
-            g = rows[j][k]  # (n_out, *in_shape)
-            o = get_aval(flat_out[j])
-            return lax.reshape(g, (*o.shape, *get_aval(as_operand(in_flat[k])).shape))
+            o, a = out_avals[j], in_avals[k]
+            return lax.reshape(_rows(rows[k], offs[j], o.size), (*o.shape, *a.shape))
 
-        result = _assemble(out_tree, in_tree, block, len(flat_out), len(in_flat), argnums)
+        result = _assemble(out_tree, in_tree, block, len(flat_out), len(flat), argnums)
         return (result, res[2]) if has_aux else result
 
     return jac
@@ -425,6 +583,15 @@ def _assemble(out_tree: Any, in_tree: Any, block: Callable, n_out: int, n_in: in
 def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian, ``jacfwd(jacrev(fun))`` (as ``jax.hessian``).
+
+    Args:
+        fun: a function with a real scalar output.
+        argnums: which positional argument(s) to differentiate with respect to.
+        has_aux: ``fun`` returns ``(out, aux)``; then the result is ``(hessian, aux)``.
+
+    Returns:
+        A function returning the matrix of second derivatives, shaped
+        ``in.shape + in.shape`` for one array argument.
 
     Examples:
         >>> import funcdiff as fd

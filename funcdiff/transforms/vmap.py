@@ -11,6 +11,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..core.primitive import Primitive
 from ..core.source import at_user_line
 from ..core.tracing import (
@@ -72,17 +74,25 @@ class BatchInterpreter(Interpreter):
         )
 
 
-def _flat_axes(axes: Any, tree_def: Any, what: str) -> list:
-    """Broadcast ``axes`` (a prefix of the arguments' tree) to one entry per leaf."""
-    if axes is None or isinstance(axes, int):
-        return [axes] * tree_def.num_leaves
+class _AxesMismatch(ValueError):
+    pass
+
+
+def _flat_axes(axes: Any, tree_def: Any, what: str, whose: str) -> list:
+    """Broadcast ``axes`` (an int, ``None`` or a prefix of the tree) to one entry per leaf."""
     try:
         return _broadcast_prefix(axes, tree_def)
+    except _AxesMismatch as e:
+        raise ValueError(f"vmap {what}={axes!r}: {e}") from None
     except (ValueError, TypeError) as e:
         raise ValueError(
-            f"vmap {what}={axes!r} does not match the structure of the arguments "
-            f"{tree_def}: {e}"
+            f"vmap {what}={axes!r} does not match the structure of {whose} {tree_def}: {e}. "
+            "Give an int or None for the whole of it, or a tree of ints/None matching it."
         ) from None
+
+
+def _is_axis(p: Any) -> bool:
+    return p is None or (isinstance(p, (int, np.integer)) and not isinstance(p, bool))
 
 
 def _broadcast_prefix(prefix: Any, tree_def: Any) -> list:
@@ -92,17 +102,41 @@ def _broadcast_prefix(prefix: Any, tree_def: Any) -> list:
     out: list = [None] * tree_def.num_leaves
 
     def fill(p: Any, sub: Any) -> None:
-        if p is None or isinstance(p, int):
+        if _is_axis(p):
             for i in tree.leaves(sub):
-                out[i] = p
+                out[i] = None if p is None else int(p)
             return
         pl, pdef = tree.flatten(p, is_leaf=lambda x: x is None)
+        if pdef.num_nodes == 1:  # a leaf that is not an axis: a string, a float…
+            raise _AxesMismatch(
+                f"axes must be ints or None, got {p!r} ({type(p).__name__})")
         subs = pdef.flatten_up_to(sub)
         for a, s in zip(pl, subs, strict=True):
             fill(a, s)
 
     fill(prefix, full)
     return out
+
+
+def _per_arg_axes(in_axes: Any, nargs: int) -> tuple:
+    if _is_axis(in_axes):
+        return (in_axes,) * nargs
+    if not isinstance(in_axes, tuple):
+        from .. import tree
+
+        container = tree.structure(in_axes).num_nodes > 1
+        hint = (f"; for a function of one argument write in_axes=({in_axes!r},)" if container
+                else "")
+        raise ValueError(
+            f"vmap in_axes must be an int, None, or a tuple with one entry per positional "
+            f"argument, got {in_axes!r} ({type(in_axes).__name__}){hint}"
+        )
+    if len(in_axes) != nargs:
+        raise ValueError(
+            f"vmap in_axes has {len(in_axes)} entries but the function got {nargs} "
+            "positional arguments; give one entry per argument (None for unmapped ones)"
+        )
+    return in_axes
 
 
 def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
@@ -130,23 +164,28 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         (5,)
         >>> fd.vmap(lambda a, b: a + b, in_axes=(0, None))(fnp.ones((5, 3)), fnp.ones(3)).shape
         (5, 3)
+        >>> per_example = fd.vmap(fd.grad(lambda w, x: fnp.sum(w * x)), in_axes=(None, 0))
+        >>> per_example(fnp.ones(3), fnp.arange(6.0).reshape(2, 3))
+        Array([[0., 1., 2.],
+               [3., 4., 5.]], dtype=float32)
     """
     from .. import tree
     from ..core.convert import as_operand
 
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
+    if axis_size is not None and (not _is_axis(axis_size) or axis_size < 0):
+        raise ValueError(f"vmap axis_size must be a non-negative int, got {axis_size!r}")
 
     @functools.wraps(fun)
     def batched(*args: Any, **kwargs: Any) -> Any:
-        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-            raise ValueError(
-                f"vmap in_axes has {len(in_axes)} entries but the function got {len(args)} "
-                "positional arguments; give one entry per argument (None for unmapped ones)"
-            )
-        axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+        axes = _per_arg_axes(in_axes, len(args))
+        flat_axes = []
+        for i, (a, ax) in enumerate(zip(args, axes)):
+            what = "in_axes" if _is_axis(in_axes) else f"in_axes[{i}]"
+            flat_axes += _flat_axes(ax, tree.structure(a), what, f"argument {i}")
+        flat_axes += [0] * len(tree.leaves(kwargs))  # keyword arguments map axis 0
         flat, in_tree = tree.flatten((args, kwargs))
-        flat_axes = _flat_axes((axes, 0), in_tree, "in_axes")  # keyword args map axis 0
         flat = [as_operand(x, what="a vmapped argument") if a is not None else x
                 for x, a in zip(flat, flat_axes, strict=True)]
         paths = [_arg_name(p) for p, _ in tree.flatten_with_path((args, kwargs))[0]]
@@ -157,9 +196,11 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         with use_interpreter(interp):
             out = fun(*b_args, **b_kwargs)
         flat_out, out_tree = tree.flatten(out)
-        o_axes = _flat_axes(out_axes, out_tree, "out_axes")
+        o_axes = _flat_axes(out_axes, out_tree, "out_axes", "the outputs")
+        o_paths = ["output" + tree.keystr(p) for p, _ in tree.flatten_with_path(out)[0]]
         return tree.unflatten(out_tree, [
-            _finish(o, interp, a, size) for o, a in zip(flat_out, o_axes, strict=True)])
+            _finish(o, interp, a, size, p)
+            for o, a, p in zip(flat_out, o_axes, o_paths, strict=True)])
 
     return batched
 
@@ -171,42 +212,61 @@ def _arg_name(path: tuple) -> str:
 
 
 def _batch_size(flat: list, axes: list, paths: list, axis_size: int | None):
-    sizes, norm = {}, []
+    sizes: dict[int, list[str]] = {}
+    norm = []
     for x, a, p in zip(flat, axes, paths, strict=True):
         if a is None:
             norm.append(None)
             continue
-        nd = get_aval(x).ndim
+        aval = get_aval(x)
+        nd = aval.ndim
         if not -nd <= a < nd:
+            hint = "; a scalar cannot be mapped: use in_axes=None for it" if nd == 0 else ""
             raise ValueError(
                 f"vmap in_axes={a} is out of range for argument {p} of rank {nd} "
-                f"(shape {get_aval(x).shape})"
+                f"(shape {aval.shape}){hint}"
             )
         a %= nd
         norm.append(a)
-        sizes.setdefault(get_aval(x).shape[a], []).append(f"{p} (axis {a})")
+        sizes.setdefault(aval.shape[a], []).append(f"{p} (axis {a})")
     if not sizes:
         if axis_size is None:
-            raise ValueError("vmap needs at least one mapped argument or an explicit axis_size")
+            raise ValueError(
+                "vmap needs at least one mapped argument (an in_axes entry that is not None) "
+                "or an explicit axis_size"
+            )
         return axis_size, norm
     if len(sizes) > 1 or (axis_size is not None and axis_size not in sizes):
         found = "; ".join(f"size {s}: {', '.join(w)}" for s, w in sizes.items())
-        raise ValueError(f"vmap got inconsistent sizes for the mapped axes: {found}")
+        given = f"axis_size={axis_size} was given, but " if axis_size is not None else ""
+        raise ValueError(
+            f"vmap got inconsistent sizes for the mapped axes: {given}{found}. Every mapped "
+            "axis must have the same size."
+        )
     return next(iter(sizes)), norm
 
 
-def _finish(o: Any, interp: BatchInterpreter, axis: int | None, size: int) -> Any:
+def _finish(o: Any, interp: BatchInterpreter, axis: int | None, size: int, path: str) -> Any:
     from ..core.convert import as_operand
 
     if isinstance(o, BatchTracer) and o._interp is interp:
         if axis is None:
             raise ValueError(
-                "vmap out_axes=None was given for an output that varies along the batch; "
+                f"vmap out_axes=None was given for {path}, which varies along the batch; "
                 "return a value that does not depend on the mapped inputs, or use out_axes=0"
             )
-        return moveaxis(o.val, o.bdim, axis % (o.val.ndim))
+        return moveaxis(o.val, o.bdim, _out_axis(axis, o.val.ndim, path))
     if axis is None:
         return o
     o = as_operand(o, what="a vmapped function's output")
     x = bdim_to_front(o, None, size)
-    return moveaxis(x, 0, axis % x.ndim)
+    return moveaxis(x, 0, _out_axis(axis, x.ndim, path))
+
+
+def _out_axis(axis: int, ndim: int, path: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"vmap out_axes={axis} is out of range for {path}, which has rank {ndim} with the "
+            "batch axis"
+        )
+    return axis % ndim

@@ -1,0 +1,631 @@
+"""Lowering: an optimized jaxpr becomes one straight-line Python function over backend arrays.
+
+Each equation becomes one line. Common primitives are written as the backend call itself
+(``_add(a, b)``, ``_matmul(a.T, b)``, ``_sum(x, axis=(1,), dtype=_f32)``); any other
+primitive — control flow, sorting, gathers, primitives added later — calls its
+implementation, ``prim.impl(xp, ...)``, from the generated code, so every primitive runs
+without changes here. There is no dispatch per operation when the function runs.
+
+Memory planning happens while the code is written. A buffer the program allocated itself
+(an ``owned`` buffer: the fresh result of an inline call) is recycled once the last value
+reading it is dead: an elementwise operation whose operand dies there writes its result
+over it (``_mul(a, b, out=a)``), and other operations (``matmul``, reductions, joins) take
+a dead buffer of their result's shape and dtype from a pool. A ``scatter`` (``x.at[i].set``)
+or ``dynamic_update_slice`` whose operand dies updates it in place instead of copying.
+Donated arguments count as owned. Views (``reshape``, ``transpose``, slices, broadcasts)
+keep the buffers they look into alive, and the results of implementations called
+generically are treated as possible views of their inputs, so nothing still readable is
+ever overwritten. The plan's peak of live buffer bytes is what :mod:`.cost` reports.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core import dtypes
+from ..core.ir import Atom, Eqn, Jaxpr, Literal, Var
+from .passes._util import literal_scalar
+
+_UNARY = {
+    "neg": "negative", "sign": "sign", "floor": "floor", "ceil": "ceil", "round": "rint",
+    "is_finite": "isfinite", "abs": "absolute", "exp": "exp", "log": "log", "log1p": "log1p",
+    "expm1": "expm1", "sqrt": "sqrt", "cbrt": "cbrt", "sin": "sin", "cos": "cos", "tan": "tan",
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
+    "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
+    "not": "invert",
+}
+_BINARY = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "rem": "fmod", "pow": "power",
+    "max": "maximum", "min": "minimum", "atan2": "arctan2", "eq": "equal", "ne": "not_equal",
+    "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor", "shift_left": "left_shift",
+    "shift_right_arithmetic": "right_shift",
+}
+_REDUCE = {"reduce_sum": "sum", "reduce_max": "amax", "reduce_min": "amin",
+           "reduce_prod": "prod", "reduce_and": "all", "reduce_or": "any"}
+# Operands updated in place when they die (index of the operand).
+_INPLACE = {"scatter": 0, "dynamic_update_slice": 0}
+# Most dead buffers of one shape and dtype kept for reuse.
+POOL_CAP = 4
+
+
+@dataclass
+class Emit:
+    """How one equation is written: ``expr`` (``{out}`` marks where ``, out=buf`` may go)."""
+
+    expr: str
+    kind: str  # "fresh" (a new buffer), "view" (of the first operand) or "opaque"
+    out_ok: bool = False
+    elementwise: bool = False
+
+
+@dataclass
+class Step:
+    """The memory plan of one equation."""
+
+    eqn: int
+    out_buffer: str | None  # the dead buffer written through out=, if any
+    inplace: bool  # a scatter / dynamic_update_slice updating its dead operand
+    alloc_bytes: int
+    freed_bytes: int
+    live_bytes: int  # bytes of buffers the program holds after this equation
+
+
+@dataclass
+class MemoryPlan:
+    """What the lowering decided about buffers: one :class:`Step` per equation."""
+
+    steps: list[Step] = field(default_factory=list)
+    peak_bytes: int = 0
+    reused: int = 0  # equations writing into a recycled buffer or in place
+
+
+@dataclass
+class Executable:
+    """A compiled jaxpr: ``fn(*raw_args) -> tuple of raw outputs``, with its source."""
+
+    fn: Callable[..., tuple]
+    source: str
+    plan: MemoryPlan
+    donated: tuple[int, ...]
+    backend: Any
+
+    def __call__(self, raws: Sequence[Any]) -> tuple:
+        if self.donated:
+            raws = _checked_donations(list(raws), self.donated, self.backend)
+        return self.fn(*raws)
+
+
+def _checked_donations(raws: list, donated: tuple[int, ...], backend: Any) -> list:
+    """Donated buffers are written to only when that is safe: a private, writable, contiguous
+    array of its own memory. Any other one is copied first (the result is the same)."""
+    for i in donated:
+        x = raws[i]
+        ok = hasattr(x, "flags") and x.flags.c_contiguous and x.flags.writeable and getattr(
+            x, "base", None) is None
+        if ok:
+            ok = not any(r is x or getattr(r, "base", None) is x
+                         for j, r in enumerate(raws) if j != i)
+        if not ok:
+            raws[i] = backend.xp.array(x, copy=True)
+    return raws
+
+
+# ---------------------------------------------------------------------------------------
+# Names
+
+
+def _names() -> Any:
+    n = 1
+    while True:
+        for k in range(26 ** n):
+            s, r = "", k
+            for _ in range(n):
+                s = chr(97 + r % 26) + s
+                r //= 26
+            yield s + "_" if keyword.iskeyword(s) else s
+        n += 1
+
+
+class _Writer:
+    """Collects globals (backend functions, literals, params) and source lines."""
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        self.globals: dict[str, Any] = {"_xp": xp}
+        self.lines: list[str] = []
+        self._ids: dict[tuple, str] = {}
+
+    def fn(self, name: str) -> str:
+        g = f"_{name}"
+        if g not in self.globals:
+            self.globals[g] = getattr(self.xp, name)
+        return g
+
+    def value(self, prefix: str, v: Any, key: Any = None) -> str:
+        key = (prefix, id(v) if key is None else key)
+        if key not in self._ids:
+            name = f"_{prefix}{len(self._ids)}"
+            self._ids[key] = name
+            self.globals[name] = v
+        return self._ids[key]
+
+    def dtype(self, dt: Any) -> str:
+        dt = np.dtype(dt)
+        return self.value(f"{dtypes.short_name(dt)}_", dt, key=dt.str)
+
+
+# ---------------------------------------------------------------------------------------
+# Emitters: one per primitive written inline; None falls back to the implementation.
+
+
+def _unary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{w.fn(_UNARY[eqn.prim.name])}({a[0]}{{out}})", "fresh", True, True)
+
+
+def _binary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{w.fn(_BINARY[eqn.prim.name])}({a[0]}, {a[1]}{{out}})", "fresh", True, True)
+
+
+def _div(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    if eqn.outvars[0].aval.dtype.kind not in "fc":
+        return None  # integer division rounds toward zero: the implementation knows how
+    return Emit(f"{w.fn('true_divide')}({a[0]}, {a[1]}{{out}})", "fresh", True, True)
+
+
+def _integer_pow(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    y = eqn.params["y"]
+    if eqn.outvars[0].aval.dtype.kind not in "fc":
+        return None
+    if y == 2:
+        return Emit(f"{w.fn('multiply')}({a[0]}, {a[0]}{{out}})", "fresh", True, True)
+    return Emit(f"{w.fn('power')}({a[0]}, {int(y)}{{out}})", "fresh", True, True)
+
+
+def _select(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{w.fn('where')}({a[0]}, {a[1]}, {a[2]})", "fresh")
+
+
+def _convert(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{a[0]}.astype({w.dtype(eqn.params['new_dtype'])})", "fresh")
+
+
+def _reduce(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    name = _REDUCE[eqn.prim.name]
+    dt = f", dtype={w.dtype(eqn.outvars[0].aval.dtype)}" if name in ("sum", "prod") else ""
+    return Emit(f"{w.fn(name)}({a[0]}, axis={eqn.params['axes']}{dt}{{out}})", "fresh",
+                out_ok=bool(eqn.outvars[0].aval.shape))
+
+
+def _broadcast(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
+    x = eqn.invars[0].aval
+    if dims != tuple(range(len(shape) - x.ndim, len(shape))):
+        expanded = [1] * len(shape)
+        for i, d in enumerate(dims):
+            expanded[d] = x.shape[i]
+        return Emit(f"{w.fn('broadcast_to')}({w.fn('reshape')}({a[0]}, {tuple(expanded)}), "
+                    f"{shape})", "view")
+    return Emit(f"{w.fn('broadcast_to')}({a[0]}, {shape})", "view")
+
+
+def _reshape(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{w.fn('reshape')}({a[0]}, {eqn.params['new_sizes']})", "view")
+
+
+def _transpose(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    perm = eqn.params["permutation"]
+    if perm == (1, 0):
+        return Emit(f"{a[0]}.T", "view")
+    return Emit(f"{w.fn('transpose')}({a[0]}, {perm})", "view")
+
+
+def _slice(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    parts = []
+    for s, e, st, n in zip(eqn.params["start_indices"], eqn.params["limit_indices"],
+                           eqn.params["strides"], eqn.invars[0].aval.shape):
+        text = f"{s or ''}:{'' if e == n else e}"
+        parts.append(text + (f":{st}" if st != 1 else ""))
+    return Emit(f"{a[0]}[{', '.join(parts)}]", "view")
+
+
+def _rev(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    dims = eqn.params["dimensions"]
+    return Emit(f"{w.fn('flip')}({a[0]}, {dims})" if dims else a[0], "view")
+
+
+def _concatenate(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(f"{w.fn('concatenate')}(({', '.join(a)},), axis={eqn.params['dimension']}"
+                "{out})", "fresh", True)
+
+
+def _identity(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    return Emit(a[0], "view")
+
+
+def _swap_last(w: _Writer, x: str, ndim: int) -> str:
+    return f"{x}.T" if ndim == 2 else f"{w.fn('swapaxes')}({x}, -1, -2)"
+
+
+def _dot_general(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    """``dot_general`` in the forms ``matmul`` takes directly (transposed operands as views)."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    if eqn.params.get("preferred_element_type") is not None or len(lc) != 1:
+        return None
+    lhs, rhs = eqn.invars[0].aval, eqn.invars[1].aval
+    nb = len(lb)
+    if lb != tuple(range(nb)) or rb != tuple(range(nb)):
+        return None
+    lr, rr = lhs.ndim - nb, rhs.ndim - nb
+    if lr == 2:
+        x = a[0] if lc == (nb + 1,) else _swap_last(w, a[0], lhs.ndim)
+    elif lr == 1 and nb == 0:
+        x = a[0]
+    else:
+        return None
+    if rr == 2:
+        y = a[1] if rc == (nb,) else _swap_last(w, a[1], rhs.ndim)
+    elif rr == 1 and nb == 0:
+        y = a[1]
+    else:
+        return None
+    out_ok = bool(eqn.outvars[0].aval.shape)
+    return Emit(f"{w.fn('matmul')}({x}, {y}{{out}})", "fresh", out_ok)
+
+
+EMITTERS: dict[str, Callable[[_Writer, Eqn, list[str]], Emit | None]] = {
+    **{name: _unary for name in _UNARY}, **{name: _binary for name in _BINARY},
+    **{name: _reduce for name in _REDUCE},
+    "div": _div, "integer_pow": _integer_pow, "select": _select,
+    "convert_element_type": _convert, "broadcast_in_dim": _broadcast, "reshape": _reshape,
+    "transpose": _transpose, "slice": _slice, "rev": _rev, "concatenate": _concatenate,
+    "stop_gradient": _identity, "dot_general": _dot_general,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers called from generated code
+
+
+def _fix(raw: Any, dtype: np.dtype, xp: Any, array_types: tuple) -> Any:
+    """An implementation's result as a backend array of the declared dtype."""
+    if type(raw) not in array_types:
+        raw = xp.asarray(raw)
+    return raw if raw.dtype == dtype else raw.astype(dtype)
+
+
+def _scatter_into(xp: Any, out: Any, updates: Any, *indices: Any, axes: tuple,
+                  mode: str) -> Any:
+    """``scatter`` writing into ``out`` (dead after this equation) instead of a copy."""
+    from ..backend import extras
+    from ..lax.indexing import _front, _normalized
+
+    ot = _front(xp, out, axes)
+    idx = [_normalized(xp, i, out.shape[a]) for i, a in zip(indices, axes)]
+    valid = None
+    for i, a in zip(idx, axes):
+        ok = (i >= 0) & (i < out.shape[a])
+        valid = ok if valid is None else valid & ok
+    if not bool(valid.all()):
+        idx = [i[valid] for i in idx]
+        updates = updates[valid]
+    extras.scatter(xp, ot, tuple(idx), updates, mode)
+    return out
+
+
+def _update_slice_into(xp: Any, out: Any, update: Any, *idx: Any) -> Any:
+    """``dynamic_update_slice`` writing into ``out`` (dead after this equation)."""
+    from ..lax.shapes import _clamped_starts
+
+    starts = _clamped_starts(xp, out.shape, update.shape, idx)
+    out[tuple(slice(s, s + n) for s, n in zip(starts, update.shape))] = update
+    return out
+
+
+def _nan_checker(xp: Any, where: list[str]) -> Callable[[Any, int], None]:
+    def check(x: Any, k: int) -> None:
+        if bool(xp.isnan(x).any()):
+            raise FloatingPointError(
+                f"debug_nans: {where[k]}. Turn the check off with "
+                "fd.config.update('debug_nans', False)."
+            )
+
+    return check
+
+
+# ---------------------------------------------------------------------------------------
+# The planner and writer
+
+
+class _Buf:
+    """A buffer: who holds it, whether the program may overwrite it, when it dies."""
+
+    __slots__ = ("nbytes", "owned", "holder", "last", "key", "counted", "names")
+
+    def __init__(self, nbytes: int, owned: bool, holder: str, key: Any, counted: bool) -> None:
+        self.nbytes, self.owned, self.holder, self.key = nbytes, owned, holder, key
+        self.counted = counted  # allocated by the program (arguments are not)
+        self.last = -1
+        self.names: list[str] = []  # every local name that may reference this memory
+
+
+def _nbytes(v: Var) -> int:
+    return v.aval.size * v.aval.dtype.itemsize
+
+
+def _key(v: Atom) -> tuple:
+    return (v.aval.shape, v.aval.dtype)
+
+
+def _short(source: str) -> str:
+    """``dir/file.py:12 (fn)`` as ``file.py:12 (fn)``."""
+    head, _, rest = source.partition(":")
+    return head.replace("\\", "/").rsplit("/", 1)[-1] + ":" + rest
+
+
+def _raw_on(c: Any, backend: Any) -> Any:
+    """A constant as an array of ``backend`` (copied there once, at compile time)."""
+    from .. import backend as _backends
+    from ..core.array import ArrayImpl
+
+    if isinstance(c, ArrayImpl):
+        if _backends.backend_of(c._value) is backend:
+            return c._value
+        return backend.from_host(c._host())
+    return backend.from_host(np.asarray(c))
+
+
+class _Lowering:
+    def __init__(self, jaxpr: Jaxpr, backend: Any, donate: Sequence[int], debug_nans: bool,
+                 name: str) -> None:
+        self.jaxpr, self.backend, self.name = jaxpr, backend, name
+        self.w = _Writer(backend.xp)
+        self.debug_nans = debug_nans
+        self.donate = set(donate)
+        self.names: dict[Var, str] = {}
+        self.bufs: dict[Var, list[_Buf]] = {}
+        self.pool: dict[Any, list[_Buf]] = {}
+        self.bound: set[str] = set()
+        self.plan = MemoryPlan()
+        self.live = 0
+        self.nan_where: list[str] = []
+        self.consts = set(jaxpr.constvars)
+        n = len(jaxpr.eqns)
+        self.last: dict[Var, int] = {}
+        for i, eqn in enumerate(jaxpr.eqns):
+            for v in eqn.outvars:
+                self.last[v] = i  # an output nothing reads dies where it is made
+            for x in eqn.invars:
+                if isinstance(x, Var):
+                    self.last[x] = i
+        for x in jaxpr.outvars:
+            if isinstance(x, Var):
+                self.last[x] = n  # outputs outlive the program
+        for v in jaxpr.invars:
+            self.last.setdefault(v, -1)
+
+    # --- atoms
+    def atom(self, a: Atom) -> str:
+        if isinstance(a, Literal):
+            val = np.asarray(literal_scalar(a.val)).astype(a.aval.dtype)[()]
+            return self.w.value("k", val, key=("lit", a.aval.dtype.str, val.tobytes()))
+        return self.names[a]
+
+    def attach(self, v: Var, bufs: list[_Buf]) -> None:
+        self.bufs[v] = bufs
+        for b in bufs:
+            b.last = max(b.last, self.last[v])
+            b.names.append(self.names[v])
+
+    # --- the program
+    def run(self) -> Executable:
+        gen = _names()
+        for v, c in zip(self.jaxpr.constvars, self.jaxpr.consts, strict=True):
+            self.names[v] = next(gen)
+            self.w.globals[self.names[v]] = _raw_on(c, self.backend)
+            self.attach(v, [])
+        args = []
+        for i, v in enumerate(self.jaxpr.invars):
+            self.names[v] = name = next(gen)
+            args.append(name)
+            self.bound.add(name)
+            own = i in self.donate and bool(v.aval.shape)
+            self.attach(v, [_Buf(_nbytes(v), True, name, _key(v), False)] if own else [])
+        for i, eqn in enumerate(self.jaxpr.eqns):
+            for v in eqn.outvars:
+                self.names[v] = next(gen)
+            self.eqn(i, eqn)
+        outs = [self.output(a) for a in self.jaxpr.outvars]
+        ret = f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"
+        src = "\n".join([f"def {self.name}({', '.join(args)}):", *self.w.lines, ret]) + "\n"
+        if self.nan_where:
+            self.w.globals["_nan"] = _nan_checker(self.w.xp, self.nan_where)
+        namespace = dict(self.w.globals)
+        exec(compile(src, f"<jit {self.name}>", "exec"), namespace)
+        return Executable(namespace[self.name], src, self.plan,
+                          tuple(sorted(i for i in self.donate if i < len(args))), self.backend)
+
+    def fix_name(self) -> str:
+        self.w.globals.setdefault("_fix", _fix)
+        return self.w.value("types", self.backend.array_types, key="types")
+
+    def output(self, a: Atom) -> str:
+        if isinstance(a, Literal) or a in self.consts or not a.aval.shape:
+            types = self.fix_name()
+            return f"_fix({self.atom(a)}, {self.w.dtype(a.aval.dtype)}, _xp, {types})"
+        return self.names[a]
+
+    def eqn(self, i: int, eqn: Eqn) -> None:
+        args = [self.atom(a) for a in eqn.invars]
+        emitter = EMITTERS.get(eqn.prim.name)
+        emit = emitter(self.w, eqn, args) if emitter is not None else None
+        out_buf, inplace = None, False
+        if eqn.prim.name in _INPLACE:
+            out_buf = self.dying_owned(i, eqn, _INPLACE[eqn.prim.name])
+            if out_buf is not None:
+                emit, inplace = self.inplace(eqn, args), True
+        if emit is None:
+            emit = self.generic(eqn, args)
+        if out_buf is None and emit.out_ok and emit.kind == "fresh":
+            out_buf = self.reusable(i, eqn, emit)
+        outs = [self.names[v] for v in eqn.outvars]
+        out_text = f", out={out_buf.holder}" if out_buf is not None and not inplace else ""
+        lhs = ", ".join(outs) + ("," if len(outs) == 1 and eqn.prim.multiple_results else "")
+        lhs = lhs or "_"
+        line = f"    {lhs} = {emit.expr.replace('{out}', out_text)}"
+        comment = f"  # {eqn.prim.name}" + (f"  {_short(eqn.source)}" if eqn.source else "")
+        self.w.lines.append(line + comment)
+        self.bound.update(outs)
+        reused = out_buf.holder if out_buf is not None else None
+        alloc = self.account(eqn, emit, out_buf)
+        if self.debug_nans:
+            self.nan_checks(eqn, outs)
+        freed = self.release(i, eqn)
+        self.plan.steps.append(Step(i, reused, inplace, alloc, freed, self.live))
+
+    def generic(self, eqn: Eqn, args: list[str]) -> Emit:
+        if eqn.prim.impl is None:
+            raise NotImplementedError(
+                f"jit cannot compile primitive {eqn.prim.name!r}: it has no implementation "
+                "(Primitive.def_impl)"
+            )
+        impl = self.w.value("impl", eqn.prim.impl)
+        params = self.w.value("p", eqn.params)
+        call = f"{impl}(_xp, {', '.join(args)}{', ' if args else ''}**{params})"
+        types = self.fix_name()
+        if eqn.prim.multiple_results:
+            dts = [self.w.dtype(v.aval.dtype) for v in eqn.outvars]
+            fixes = ", ".join(f"_fix(_r[{k}], {d}, _xp, {types})" for k, d in enumerate(dts))
+            return Emit(f"(lambda _r: ({fixes},))({call})", "opaque")
+        return Emit(f"_fix({call}, {self.w.dtype(eqn.outvars[0].aval.dtype)}, _xp, {types})",
+                    "opaque")
+
+    def inplace(self, eqn: Eqn, args: list[str]) -> Emit:
+        if eqn.prim.name == "scatter":
+            fn = self.w.value("scatter_into", _scatter_into, key="scatter_into")
+            params = self.w.value("p", eqn.params)
+            return Emit(f"{fn}(_xp, {', '.join(args)}, **{params})", "fresh")
+        fn = self.w.value("update_slice_into", _update_slice_into, key="update_slice_into")
+        return Emit(f"{fn}(_xp, {', '.join(args)})", "fresh")
+
+    # --- memory
+    def dying_owned(self, i: int, eqn: Eqn, k: int) -> _Buf | None:
+        """Operand ``k``'s buffer if it is owned, is that buffer (not a view into it), has
+        the result's shape and dtype, dies here, and no other operand reads it."""
+        a = eqn.invars[k]
+        if not isinstance(a, Var) or _key(a) != _key(eqn.outvars[0]):
+            return None
+        bufs = self.bufs.get(a, [])
+        if len(bufs) != 1 or not bufs[0].owned or bufs[0].holder != self.names[a]:
+            return None
+        b = bufs[0]
+        if b.last != i or any(b in self.bufs.get(x, []) for j, x in enumerate(eqn.invars)
+                              if j != k and isinstance(x, Var)):
+            return None
+        return b
+
+    def reusable(self, i: int, eqn: Eqn, emit: Emit) -> _Buf | None:
+        if emit.elementwise:
+            for k in range(len(eqn.invars)):
+                b = self.dying_owned(i, eqn, k)
+                if b is not None:
+                    return b
+        free = self.pool.get(_key(eqn.outvars[0]))
+        return free.pop() if free else None
+
+    def account(self, eqn: Eqn, emit: Emit, out_buf: _Buf | None) -> int:
+        alloc = 0
+        ins = [x for x in eqn.invars if isinstance(x, Var)]
+        for k, v in enumerate(eqn.outvars):
+            if out_buf is not None and k == 0:
+                out_buf.holder = self.names[v]
+                self.attach(v, [out_buf])
+                self.plan.reused += 1
+            elif emit.kind == "view":
+                self.attach(v, list(self.bufs.get(ins[0], [])) if ins else [])
+            else:
+                fresh = _Buf(_nbytes(v), emit.kind == "fresh" and bool(v.aval.shape),
+                             self.names[v], _key(v), True)
+                # What an implementation returns may be a view of its operands.
+                inherited = [b for x in ins for b in self.bufs.get(x, [])
+                             ] if emit.kind == "opaque" else []
+                self.attach(v, [fresh, *dict.fromkeys(inherited)])
+                self.live += fresh.nbytes
+                alloc += fresh.nbytes
+        self.plan.peak_bytes = max(self.plan.peak_bytes, self.live)
+        return alloc
+
+    def release(self, i: int, eqn: Eqn) -> int:
+        """Buffers whose last reader was equation ``i`` go to the pool or are freed."""
+        dead = [x for x in dict.fromkeys([*eqn.invars, *eqn.outvars])
+                if isinstance(x, Var) and self.last.get(x) == i and x not in self.consts]
+        freed, keep, drop = 0, set(), []
+        seen: set[int] = set()
+        for b in (b for x in dead for b in self.bufs.get(x, [])):
+            if b.last != i or id(b) in seen:
+                continue
+            seen.add(id(b))
+            pool = self.pool.setdefault(b.key, [])
+            if b.owned and len(pool) < POOL_CAP:
+                # Pooled: its holder's name stays bound, to be written through later; the
+                # other names reading it go when its memory finally does.
+                pool.append(b)
+                keep.add(b.holder)
+                continue
+            if b.counted:
+                self.live -= b.nbytes
+                freed += b.nbytes
+            drop.extend(b.names)
+            b.names = []
+        drop = [n for n in dict.fromkeys(drop) if n in self.bound and n not in keep]
+        if drop:
+            self.bound.difference_update(drop)
+            self.w.lines.append(f"    del {', '.join(drop)}")
+        return freed
+
+    def nan_checks(self, eqn: Eqn, outs: list[str]) -> None:
+        for v, name in zip(eqn.outvars, outs):
+            if dtypes.is_inexact(v.aval.dtype):
+                where = f"{eqn.prim.name} produced a NaN"
+                where += f" (at {eqn.source})" if eqn.source else ""
+                where += f" in jit of {self.name}"
+                self.nan_where.append(where)
+                self.w.lines.append(f"    _nan({name}, {len(self.nan_where) - 1})")
+
+
+def lower(jaxpr: Jaxpr, backend: Any, *, donate: Sequence[int] = (), debug_nans: bool = False,
+          name: str = "jitted") -> Executable:
+    """Compile ``jaxpr`` (consts included) into an :class:`Executable` on ``backend``.
+
+    Args:
+        jaxpr: the (optimized) program.
+        backend: a :class:`funcdiff.backend.Backend`; its namespace is bound into the code.
+        donate: positions of inputs whose buffers the program may overwrite.
+        debug_nans: check every floating-point result for NaNs, naming the equation.
+        name: the generated function's name (a valid identifier).
+
+    Returns:
+        The executable: call it with a list of backend arrays, one per input.
+
+    Examples:
+        >>> import funcdiff as fd
+        >>> import funcdiff.numpy as fnp
+        >>> from funcdiff import backend
+        >>> jaxpr = fd.make_jaxpr(lambda x: fnp.exp(x) * 2.0 + 1.0)(fnp.ones(3))
+        >>> exe = lower(jaxpr, backend.get_backend("numpy"), name="f")
+        >>> print(exe.source)  # doctest: +NORMALIZE_WHITESPACE
+        def f(a):
+            b = _exp(a)  # exp ...
+            c = _multiply(b, _k0, out=b)  # mul ...
+            d = _add(c, _k1, out=c)  # add ...
+            return (d,)
+        >>> exe([np.ones(3, np.float32)])[0]
+        array([6.436564, 6.436564, 6.436564], dtype=float32)
+    """
+    name = name if name.isidentifier() and not keyword.iskeyword(name) else "jitted"
+    return _Lowering(jaxpr, backend, donate, debug_nans, name).run()

@@ -1,0 +1,738 @@
+"""``jit``: trace a function once per signature, optimize the jaxpr, compile it to Python.
+
+A jitted function keeps a cache keyed by everything tracing depends on: the pytree
+structure of the arguments, each leaf's shape, dtype and weak type, the static arguments'
+values, the config flags and the backend. On a miss it traces the function with abstract
+values into a jaxpr; the first time it runs on a backend, :mod:`.passes` optimize that jaxpr
+and :mod:`.codegen` turns it into one straight-line Python function calling the backend,
+with its buffers planned. Later calls go straight to that function.
+
+Under another transform (``grad``, ``vmap``, an outer ``jit``, ``make_jaxpr``) the call binds
+``pjit``, a primitive holding the traced jaxpr: ``make_jaxpr(jit(f))`` shows it as one
+equation, an outer ``jit`` inlines it before optimizing, and its rules below let every
+transform see through it (evaluating it runs the compiled code; ``jvp``, ``vjp`` and
+``vmap`` of it are compiled too, through jitted helpers, when their arguments are concrete).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import backend as _backends
+from .. import tree
+from ..core.array import ArrayImpl
+from ..core.builder import trace_to_jaxpr
+from ..core.config import config
+from ..core.convert import as_operand
+from ..core.ir import Jaxpr, Literal, Var, _Names, _param_str, pp_jaxpr
+from ..core.primitive import Primitive
+from ..core.tracing import EvalInterpreter, Tracer, current_interpreter, eval_jaxpr
+from . import codegen
+from .ad import backward_pass, jvp_flat, vjp_flat
+from .ad_rules import Zero, is_undefined, jvp_rules, transpose_rules, vjp_rules
+from .batching_rules import batch_rules
+from .cost import Cost, estimate
+from .passes import PassRecord, optimize
+
+# A function traced more often than this warns, naming what changed.
+RETRACE_WARN_AFTER = 5
+
+
+class RetraceWarning(UserWarning):
+    """A jitted function keeps being traced again, so each call pays tracing and compiling."""
+
+
+class NonHashableStaticArgError(TypeError, ValueError):
+    """A static argument of ``jit`` cannot be hashed, so it cannot key the cache."""
+
+
+# ---------------------------------------------------------------------------------------
+# The pjit primitive: a call of a jitted function inside another trace
+
+pjit_p = Primitive("pjit", multiple_results=True)
+pjit_p.is_call = True  # type: ignore[attr-defined]  # the inline pass splices it
+
+
+def _pjit_abstract_eval(*avals: Any, jaxpr: Jaxpr, name: str) -> list:
+    want = jaxpr.in_avals
+    if len(avals) != len(want) or any(
+            a.shape != w.shape or a.dtype != w.dtype for a, w in zip(avals, want)):
+        got = ", ".join(a.str_short() for a in avals)
+        raise TypeError(f"jit of {name} was traced for ({', '.join(map(str, want))}), "
+                        f"called with ({got})")
+    return list(jaxpr.out_avals)
+
+
+_exe_cache: dict[tuple, codegen.Executable] = {}
+_exe_lock = threading.Lock()
+
+
+def _forget(cache: dict, jaxpr_id: int) -> None:
+    for k in [k for k in cache if k[0] == jaxpr_id]:
+        cache.pop(k, None)
+
+
+def _compiled_call(jaxpr: Jaxpr, name: str, backend: Any) -> codegen.Executable:
+    """The executable of a ``pjit`` equation's jaxpr, compiled once per backend and flags."""
+    key = (id(jaxpr), backend.name, config.debug_nans)
+    exe = _exe_cache.get(key)
+    if exe is None:
+        opt, _ = optimize(jaxpr)
+        exe = codegen.lower(opt, backend, debug_nans=config.debug_nans, name=_ident(name))
+        with _exe_lock:
+            if not any(k[0] == id(jaxpr) for k in _exe_cache):
+                weakref.finalize(jaxpr, _forget, _exe_cache, id(jaxpr))
+            _exe_cache[key] = exe
+    return exe
+
+
+def _backend_for_xp(xp: Any) -> Any:
+    for name in ("numpy", "strict", "cupy"):
+        try:
+            b = _backends.get_backend(name)
+        except (RuntimeError, ValueError):
+            continue
+        if b.xp is xp:
+            return b
+    raise TypeError(f"no funcdiff backend has the namespace {xp!r}")
+
+
+def _pjit_impl(xp: Any, *raws: Any, jaxpr: Jaxpr, name: str) -> list:
+    return list(_compiled_call(jaxpr, name, _backend_for_xp(xp))(list(raws)))
+
+
+pjit_p.def_impl(_pjit_impl)
+pjit_p.def_abstract_eval(_pjit_abstract_eval)
+
+_derived_cache: dict[tuple, Any] = {}
+_derived_lock = threading.Lock()
+
+
+def _derived(jaxpr: Jaxpr, key: Any, make: Callable[[], Any]) -> Any:
+    """A jitted helper (the jvp, vjp or vmap of ``jaxpr``), made once and cached."""
+    k = (id(jaxpr), key)
+    fn = _derived_cache.get(k)
+    if fn is None:
+        with _derived_lock:
+            fn = _derived_cache.get(k)
+            if fn is None:
+                if not any(kk[0] == id(jaxpr) for kk in _derived_cache):
+                    weakref.finalize(jaxpr, _forget, _derived_cache, id(jaxpr))
+                fn = _derived_cache[k] = make()
+    return fn
+
+
+def _runner(jaxpr: Jaxpr) -> Callable[..., list]:
+    return lambda *xs: eval_jaxpr(jaxpr, [], *xs)
+
+
+def _eager(*values: Any) -> bool:
+    """Whether these values are concrete at the root: helpers then run compiled."""
+    return type(current_interpreter()) is EvalInterpreter and all(
+        isinstance(v, ArrayImpl) for v in values)
+
+
+def _named(fn: Callable, name: str) -> Callable:
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _pjit_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, jaxpr: Jaxpr, name: str):
+    nonzero = [t for t in tangents if type(t) is not Zero]
+    if not _eager(*primals, *nonzero):
+        return jvp_flat(_runner(jaxpr), list(primals), list(tangents))
+    mask = tuple(type(t) is not Zero for t in tangents)
+
+    def make() -> Any:
+        def jvp_fn(ps: list, ts: list) -> tuple:
+            it = iter(ts)
+            full = [next(it) if m else Zero(v.aval) for m, v in zip(mask, jaxpr.invars)]
+            p_out, t_out = jvp_flat(_runner(jaxpr), ps, full)
+            return p_out, [None if type(t) is Zero else t for t in t_out]
+
+        return jit(_named(jvp_fn, f"jvp_{name}"))
+
+    p_out, t_out = _derived(jaxpr, ("jvp", mask), make)(list(primals), nonzero)
+    return p_out, [Zero(a) if t is None else t for t, a in zip(t_out, jaxpr.out_avals)]
+
+
+def _pjit_vjp(needs: Sequence[bool], ct: Sequence[Any], ans: Any, *primals: Any,
+              jaxpr: Jaxpr, name: str) -> list:
+    cts = [None if type(c) is Zero else c for c in ct]
+    live = [c for c in cts if c is not None]
+    mask = tuple(c is not None for c in cts)
+    wanted = tuple(bool(n) for n in needs)
+
+    def pull(ps: list, live_cts: list) -> list:
+        it = iter(live_cts)
+        _, backward, _ = vjp_flat(_runner(jaxpr), ps)
+        got = backward([next(it) if m else None for m in mask])
+        return [g if w else None for g, w in zip(got, wanted)]
+
+    if not _eager(*primals, *live):
+        return pull(list(primals), live)
+    fn = _derived(jaxpr, ("vjp", wanted, mask), lambda: jit(_named(pull, f"vjp_{name}")))
+    return fn(list(primals), live)
+
+
+def _pjit_transpose(ct: Sequence[Any], *args: Any, jaxpr: Jaxpr, name: str) -> list:
+    # Forward-evaluate what the defined inputs determine, then transpose the rest.
+    known: dict[Var, Any] = {v: a for v, a in zip(jaxpr.invars, args) if not is_undefined(a)}
+    for eqn in jaxpr.eqns:
+        if all(isinstance(x, Literal) or x in known for x in eqn.invars):
+            outs = eqn.prim.bind(*[x.val if isinstance(x, Literal) else known[x]
+                                   for x in eqn.invars], **eqn.params)
+            known.update(zip(eqn.outvars, outs if eqn.prim.multiple_results else [outs]))
+    wanted = [v for v, a in zip(jaxpr.invars, args) if is_undefined(a)]
+    got = iter(backward_pass(jaxpr, known, [None if type(c) is Zero else c for c in ct], wanted))
+    return [next(got) if is_undefined(a) else None for a in args]
+
+
+def _pjit_batch(args: Sequence[Any], dims: Sequence[int | None], *, jaxpr: Jaxpr, name: str):
+    from .vmap import vmap
+
+    axes = tuple(dims)
+    fn = _derived(jaxpr, ("vmap", axes), lambda: jit(_named(
+        vmap(_runner(jaxpr), in_axes=axes), f"vmap_{name}")))
+    outs = fn(*args)
+    return list(outs), [0] * len(outs)
+
+
+jvp_rules[pjit_p] = _pjit_jvp
+vjp_rules[pjit_p] = _pjit_vjp
+transpose_rules[pjit_p] = _pjit_transpose
+batch_rules[pjit_p] = _pjit_batch
+
+
+# ---------------------------------------------------------------------------------------
+# The cache
+
+
+class _Compiled:
+    """One traced signature, optimized and lowered for one backend."""
+
+    def __init__(self, entry: _Entry, backend: Any, name: str) -> None:
+        t0 = time.perf_counter()
+        self.optimized, self.passes = optimize(entry.jaxpr)
+        self.executable = codegen.lower(self.optimized, backend, donate=entry.donated,
+                                        debug_nans=entry.debug_nans, name=_ident(name))
+        self.compile_ms = (time.perf_counter() - t0) * 1e3
+
+
+class _Entry:
+    """One traced signature: the jaxpr and what the call needs to wrap its results."""
+
+    def __init__(self, jaxpr: Jaxpr, out_tree: Any, donated: tuple[int, ...],
+                 trace_ms: float, debug_nans: bool) -> None:
+        self.jaxpr, self.out_tree, self.donated = jaxpr, out_tree, donated
+        self.trace_ms, self.debug_nans = trace_ms, debug_nans
+        self.out_avals = [a.aval for a in jaxpr.outvars]
+        self.transient = any(isinstance(c, Tracer) for c in jaxpr.consts)
+        # For pjit: the constants become leading inputs (they may be an outer trace's).
+        self.closed = Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
+        self.compiled: dict[str, _Compiled] = {}
+        self.lock = threading.Lock()
+
+    def compile(self, backend: Any, name: str) -> _Compiled:
+        c = self.compiled.get(backend.name)
+        if c is None:
+            with self.lock:
+                c = self.compiled.get(backend.name)
+                if c is None:
+                    c = self.compiled[backend.name] = _Compiled(self, backend, name)
+        return c
+
+
+class _Store:
+    """The cache of one function (shared by every ``jit`` of it with the same options)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, _Entry] = {}
+        self.lock = threading.RLock()
+        self.traces = 0
+        self.hits = 0
+        self.last: tuple | None = None  # (key, leaf descriptions) of the latest trace
+
+
+_stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+def _store_for(fun: Callable, options: tuple) -> _Store:
+    if inspect.ismethod(fun):
+        return _Store()  # a bound method is made anew on each attribute access
+    try:
+        with _stores_lock:
+            per_fun = _stores.setdefault(fun, {})
+            return per_fun.setdefault(options, _Store())
+    except TypeError:  # not weakly referenceable or not hashable
+        return _Store()
+
+
+def _ident(name: str) -> str:
+    name = re.sub(r"\W", "_", name).strip("_") or "jitted"
+    return "_" + name if name[0].isdigit() else name
+
+
+def _tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    return (x,) if isinstance(x, (int, str)) else tuple(x)
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments: static and dynamic, named for messages
+
+
+class _Signature:
+    """Which arguments are static or donated, resolved against the function's signature."""
+
+    def __init__(self, fun: Callable, static_argnums: Any, static_argnames: Any,
+                 donate_argnums: Any) -> None:
+        nums, names = _tuple(static_argnums), _tuple(static_argnames)
+        self.donate = _tuple(donate_argnums)
+        for what, xs, kind in (("static_argnums", nums, int), ("static_argnames", names, str),
+                               ("donate_argnums", self.donate, int)):
+            if any(not isinstance(x, kind) or isinstance(x, bool) for x in xs):
+                raise TypeError(f"jit's {what} takes {kind.__name__}s, got {xs!r}")
+        try:
+            params = list(inspect.signature(fun).parameters.values())
+        except (TypeError, ValueError):
+            params = None
+        self.positional = [p.name for p in params or [] if p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self.varargs = params is None or any(p.kind == p.VAR_POSITIONAL for p in params)
+        if params is not None and not any(p.kind == p.VAR_KEYWORD for p in params):
+            known = {p.name for p in params}
+            bad = [n for n in names if n not in known]
+            if bad:
+                raise ValueError(f"jit: static_argnames {bad} are not parameters of "
+                                 f"{_fun_name(fun)} (it takes {sorted(known)})")
+        # Static positions and names imply each other through the signature, as in JAX.
+        n = len(self.positional)
+        nums = tuple(i % n if i < 0 and n and not self.varargs else i for i in nums)
+        self.nums = frozenset(nums) | {i for i, p in enumerate(self.positional) if p in names}
+        self.names = frozenset(names) | {self.positional[i] for i in self.nums
+                                         if 0 <= i < len(self.positional)}
+
+    def label(self, i: int) -> str:
+        return f"argument {i} ({self.positional[i]})" if i < len(self.positional) else \
+            f"argument {i}"
+
+    def split(self, args: tuple, kwargs: dict) -> tuple[list, dict, tuple]:
+        """Dynamic positional args, dynamic keyword args, and the static key."""
+        if not self.nums and not self.names:
+            return list(args), kwargs, ()
+        n = len(args)
+        nums = {i % n if i < 0 else i for i in self.nums} if n else set()
+        static: list[tuple] = []
+        dyn = []
+        for i, a in enumerate(args):
+            if i in nums:
+                static.append((i, _hashable(a, self.label(i))))
+            else:
+                dyn.append(a)
+        dyn_kw = {}
+        for k, v in kwargs.items():
+            if k in self.names:
+                static.append((k, _hashable(v, f"argument {k!r}")))
+            else:
+                dyn_kw[k] = v
+        return dyn, dyn_kw, tuple(sorted(static, key=lambda kv: (isinstance(kv[0], str),
+                                                                 kv[0])))
+
+    def merge(self, args: tuple, dyn: list, dyn_kw: dict, kwargs: dict) -> tuple[list, dict]:
+        """The full arguments again: statics from the call, dynamic ones substituted."""
+        if not self.nums and not self.names:
+            return dyn, dyn_kw
+        n = len(args)
+        nums = {i % n if i < 0 else i for i in self.nums} if n else set()
+        it = iter(dyn)
+        full = [args[i] if i in nums else next(it) for i in range(n)]
+        kw = {k: (v if k in self.names else dyn_kw[k]) for k, v in kwargs.items()}
+        return full, kw
+
+
+def _hashable(v: Any, label: str) -> Any:
+    try:
+        hash(v)
+    except TypeError:
+        raise NonHashableStaticArgError(
+            f"jit: static {label} must be hashable, since its value keys the cache, but got "
+            f"{type(v).__name__} {v!r:.60}. Pass a hashable value (a tuple instead of a "
+            "list, a frozen dataclass), or pass arrays as ordinary, traced arguments (drop "
+            "it from static_argnums / static_argnames)."
+        ) from None
+    return v
+
+
+def _fun_name(fun: Any) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _leaf_names(sig: _Signature, dyn: list, dyn_kw: dict, nums: set) -> list[str]:
+    """A readable name for each dynamic leaf: ``x``, ``params['w']``, ``args[2][0]``."""
+    positions = [i for i in range(len(dyn) + len(nums)) if i not in nums]
+    out = []
+    for path, _ in tree.flatten_with_path((dyn, dyn_kw))[0]:
+        if path[0].idx == 0:
+            i = positions[path[1].idx]
+            base = sig.positional[i] if i < len(sig.positional) else f"args[{i}]"
+        else:
+            base = str(path[1].key)
+        out.append(base + tree.keystr(path[2:]))
+    return out
+
+
+def _changes(before: tuple, after: tuple) -> str:
+    """What differs between two traces' descriptions, for the retrace warning."""
+    (k0, _), (k1, d1) = before, after
+    if k0[0] != k1[0]:
+        return f"the argument structure changed from {k0[0]} to {k1[0]}"
+    diffs = [f"{name} changed from {a} to {b}" for name, a, b in
+             zip(d1, [x.str_short() for x in k0[1]], [x.str_short() for x in k1[1]])
+             if a != b]
+    s0, s1 = dict(k0[2]), dict(k1[2])
+    diffs += [f"static argument {k} changed from {s0.get(k)!r:.40} to {s1.get(k)!r:.40}"
+              for k in sorted(set(s0) | set(s1), key=str) if s0.get(k) != s1.get(k)]
+    if k0[3] != k1[3]:
+        diffs.append(f"the config changed from {dict(k0[3])} to {dict(k1[3])}")
+    return "; ".join(diffs) or "nothing visible changed"
+
+
+# ---------------------------------------------------------------------------------------
+# The jitted function
+
+
+class JitFunction:
+    """A function compiled by :func:`jit`; call it like the original.
+
+    Attributes:
+        trace_count: how many times the function has been traced (cache misses).
+    """
+
+    def __init__(self, fun: Callable, static_argnums: Any = (), static_argnames: Any = (),
+                 donate_argnums: Any = ()) -> None:
+        if not callable(fun):
+            raise TypeError(f"jit expects a function, got {type(fun).__name__} {fun!r:.60}")
+        self._fun = fun
+        self._sig = _Signature(fun, static_argnums, static_argnames, donate_argnums)
+        options = (self._sig.nums, self._sig.names, self._sig.donate)
+        self._store = _store_for(fun, options)
+        self.__name__ = _fun_name(fun)
+        functools.update_wrapper(self, fun, updated=())
+
+    def __repr__(self) -> str:
+        return f"<jitted function {self.__name__}>"
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # As a method: bind the instance as the first (traced or static) argument.
+        return self if obj is None else functools.partial(self, obj)
+
+    @property
+    def trace_count(self) -> int:
+        """How many times the function has been traced (each one a cache miss)."""
+        return self._store.traces
+
+    def _cache_size(self) -> int:
+        """How many traced signatures the cache holds (as ``jax.jit``'s)."""
+        return len(self._store.entries)
+
+    def cache_info(self) -> dict[str, int]:
+        """``{"hits", "misses", "size"}`` of the cache."""
+        s = self._store
+        return {"hits": s.hits, "misses": s.traces, "size": len(s.entries)}
+
+    def clear_cache(self) -> None:
+        """Forget every traced signature (the trace count stays)."""
+        with self._store.lock:
+            self._store.entries.clear()
+
+    # --- calling
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        entry, leaves, backend, raws = self._prepare(args, kwargs)
+        if raws is not None:
+            exe = entry.compile(backend, self.__name__).executable
+            outs = exe(raws)
+            results = [ArrayImpl(o, a) for o, a in zip(outs, entry.out_avals)]
+        else:
+            results = pjit_p.bind(*entry.jaxpr.consts, *leaves, jaxpr=entry.closed,
+                                  name=self.__name__)
+        return tree.unflatten(entry.out_tree, results)
+
+    def _prepare(self, args: tuple, kwargs: dict) -> tuple:
+        """The cache entry for these arguments (tracing on a miss), the flat leaves, and —
+        when everything is concrete at the root — the backend and raw arrays to run on.
+
+        The key is what tracing depends on: the arguments' structure, each leaf's abstract
+        value, the static values and the config. (Not the backend: a trace serves all.)"""
+        if not kwargs and not self._sig.nums and all(type(a) is ArrayImpl for a in args):
+            # The common call: arrays only. The count of arguments stands for the structure.
+            dyn, dyn_kw, static_key, leaves, treedef = args, {}, (), list(args), None
+        else:
+            dyn, dyn_kw, static_key = self._sig.split(args, kwargs)
+            leaves, treedef = tree.flatten((dyn, dyn_kw))
+        avals, raws = [], []
+        eager = type(current_interpreter()) is EvalInterpreter
+        for k, x in enumerate(leaves):
+            if type(x) is not ArrayImpl:
+                if isinstance(x, Tracer):
+                    eager = False
+                else:
+                    x = leaves[k] = self._operand(x, k, dyn, dyn_kw, args)
+            avals.append(x.aval)
+            if eager:
+                raws.append(x._value)
+        key = (len(leaves) if treedef is None else treedef, tuple(avals), static_key,
+               config.snapshot())
+        entry = self._store.entries.get(key)
+        if entry is None:
+            if treedef is None:
+                treedef = tree.structure((list(dyn), dyn_kw))
+            entry = self._trace(key, args, kwargs, list(dyn), dyn_kw, treedef, avals)
+        else:
+            self._store.hits += 1
+        if not eager or entry.transient:
+            return entry, leaves, None, None
+        backend = _backend_of(raws)
+        raws = [r if type(r) in backend.array_types else _move(r, backend) for r in raws]
+        return entry, leaves, backend, raws
+
+    def _operand(self, x: Any, k: int, dyn: list, dyn_kw: dict, args: tuple) -> Any:
+        try:
+            return as_operand(x)
+        except TypeError:
+            nums = {i % len(args) for i in self._sig.nums} if args else set()
+            name = _leaf_names(self._sig, dyn, dyn_kw, nums)[k]
+            raise TypeError(
+                f"jit of {self.__name__}: argument {name} is a {type(x).__name__} "
+                f"({x!r:.40}), not an array or a number, so it cannot be traced. Mark it "
+                "static (jit(f, static_argnums=...) or static_argnames=...) so its value "
+                "is part of the cache key."
+            ) from None
+
+    def _trace(self, key: tuple, args: tuple, kwargs: dict, dyn: list, dyn_kw: dict,
+               treedef: Any, avals: list) -> _Entry:
+        store = self._store
+        with store.lock:
+            entry = store.entries.get(key)
+            if entry is not None:  # another thread traced it meanwhile
+                store.hits += 1
+                return entry
+            sig = self._sig
+
+            def flat_fun(*xs: Any) -> Any:
+                d, dk = tree.unflatten(treedef, list(xs))
+                full, kw = sig.merge(args, d, dk, kwargs)
+                return self._fun(*full, **kw)
+
+            t0 = time.perf_counter()
+            jaxpr, out_tree = trace_to_jaxpr(flat_fun, avals, parent=current_interpreter(),
+                                             why=f"jit of {self.__name__}")
+            trace_ms = (time.perf_counter() - t0) * 1e3
+            nums = {i % len(args) for i in sig.nums} if args else set()
+            donated = self._donated_leaves(args, nums)
+            entry = _Entry(jaxpr, out_tree, donated, trace_ms, config.debug_nans)
+            store.traces += 1
+            names = _leaf_names(sig, dyn, dyn_kw, nums)
+            now = ((treedef, *key[1:]), names)
+            if store.traces > RETRACE_WARN_AFTER and store.last is not None:
+                warnings.warn(
+                    f"jit of {self.__name__} has been traced {store.traces} times; this "
+                    f"time because {_changes(store.last, now)}. Every new shape, dtype, "
+                    "pytree structure or static value traces and compiles again: keep them "
+                    "fixed (pad batches to one size), or make a changing Python value a "
+                    "traced argument.", RetraceWarning, stacklevel=4)
+            store.last = now
+            if not entry.transient:
+                store.entries[key] = entry
+            return entry
+
+    def _donated_leaves(self, args: tuple, static: set) -> tuple[int, ...]:
+        if not self._sig.donate or not args:
+            return ()
+        donate = {i % len(args) for i in self._sig.donate}
+        out, k = [], 0
+        for i, a in enumerate(args):
+            if i in static:
+                continue
+            n = len(tree.leaves(a))
+            if i in donate:
+                out.extend(range(k, k + n))
+            k += n
+        return tuple(out)
+
+    # --- seeing inside
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """Trace (or look up) and compile for these arguments, without running.
+
+        Returns:
+            A :class:`Lowered` showing the jaxpr before and after the passes (each equation
+            with its source line), what each pass did, the static cost estimate, the
+            generated source and the timings.
+        """
+        dyn, dyn_kw, _ = self._sig.split(args, kwargs)
+        leaves = tree.leaves((dyn, dyn_kw))
+        raws = [x._value for x in leaves if isinstance(x, ArrayImpl)]
+        backend = _backend_of(raws)
+        entry, _, _, _ = self._prepare(args, kwargs)
+        return Lowered(self, entry, entry.compile(backend, self.__name__), args, kwargs)
+
+    def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
+        """The outputs' abstract values (shape, dtype), from tracing alone."""
+        entry = self._prepare(args, kwargs)[0]
+        return tree.unflatten(entry.out_tree, entry.out_avals)
+
+
+def _backend_of(raws: Sequence[Any]) -> Any:
+    found = None
+    for r in raws:
+        b = _backends.backend_of(r)
+        if found is None or (b is not found and found.name == "numpy"):
+            found = b
+        elif b is not found and b.name != "numpy":
+            raise ValueError(
+                f"jit got arrays on different devices ({found.name} and {b.name}); move them "
+                "to one device first with fd.device_put(x, device)"
+            )
+    return found or _backends.get_backend()
+
+
+def _move(raw: Any, backend: Any) -> Any:
+    # Host NumPy data is placed next to device data, as eager operations do.
+    return backend.from_host(_backends.backend_of(raw).to_host(raw))
+
+
+class Lowered:
+    """What ``jit(f).lower(*args)`` made: read ``jaxpr``, ``optimized_jaxpr``, ``passes``,
+    ``cost``, ``source``, ``trace_ms``, ``compile_ms``; ``print`` it for all of them."""
+
+    def __init__(self, fn: JitFunction, entry: _Entry, compiled: _Compiled, args: tuple,
+                 kwargs: dict) -> None:
+        self._fn, self._entry, self._compiled = fn, entry, compiled
+        self._args, self._kwargs = args, kwargs
+        self.name = fn.__name__
+        self.jaxpr: Jaxpr = entry.jaxpr
+        self.optimized_jaxpr: Jaxpr = compiled.optimized
+        self.passes: list[PassRecord] = compiled.passes
+        self.source: str = compiled.executable.source
+        self.plan = compiled.executable.plan
+        self.cost: Cost = estimate(compiled.optimized, compiled.executable.plan)
+        self.trace_ms: float = entry.trace_ms
+        self.compile_ms: float = compiled.compile_ms
+
+    def compile(self) -> Callable[..., Any]:
+        """A callable running the compiled code (the jitted function itself, already warm)."""
+        return self._fn
+
+    def as_text(self) -> str:
+        """The whole report: both jaxprs with source lines, passes, cost and source."""
+        passes = ", ".join(f"{r.name} {r.eqns_before}->{r.eqns_after}" for r in self.passes)
+        return "\n".join([
+            f"jit of {self.name}: traced in {self.trace_ms:.2f} ms, optimized and compiled "
+            f"in {self.compile_ms:.2f} ms",
+            f"--- traced jaxpr ({len(self.jaxpr.eqns)} equations) ---",
+            pp_with_sources(self.jaxpr),
+            f"--- passes (equations before->after) ---\n{passes}",
+            f"--- optimized jaxpr ({len(self.optimized_jaxpr.eqns)} equations) ---",
+            pp_with_sources(self.optimized_jaxpr),
+            f"--- cost estimate ---\n{self.cost}",
+            f"--- generated code ({self.plan.reused} buffers recycled) ---",
+            self.source.rstrip(),
+        ])
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return f"<Lowered jit of {self.name}: {len(self.optimized_jaxpr.eqns)} equations>"
+
+
+def pp_with_sources(jaxpr: Jaxpr) -> str:
+    """The jaxpr as text, each equation followed by the user source line that made it."""
+    names = _Names()
+    consts = " ".join(names.decl(v) for v in jaxpr.constvars)
+    ins = " ".join(names.decl(v) for v in jaxpr.invars)
+    lines = [f"{{ lambda {consts}; {ins}. let"]
+    for eqn in jaxpr.eqns:
+        lhs = " ".join(names.decl(v) for v in eqn.outvars)
+        plain = ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(eqn.params.items())
+                          if not isinstance(v, Jaxpr))
+        subs = [f"{k}={pp_jaxpr(v, 8, names).lstrip()}" for k, v in eqn.params.items()
+                if isinstance(v, Jaxpr)]
+        prm = ", ".join(p for p in [plain, *subs] if p)
+        args = " ".join(names(a) for a in eqn.invars)
+        text = f"    {lhs} = {eqn.prim.name}{f'[{prm}]' if prm else ''} {args}".rstrip()
+        if eqn.source:
+            text += f"    # {codegen._short(eqn.source)}"
+        lines.append(text)
+    outs = ", ".join(names(a) for a in jaxpr.outvars)
+    return "\n".join([*lines, f"  in ({outs},) }}"])
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] | None = (),
+        static_argnames: str | Sequence[str] | None = (),
+        donate_argnums: int | Sequence[int] | None = ()) -> Any:
+    """Compile ``fun``: trace it once per signature, optimize, run generated code (as
+    ``jax.jit``).
+
+    The cache is keyed by the arguments' pytree structure, shapes, dtypes and weak types, the
+    static arguments' values, the config flags and the backend; it is shared by every ``jit``
+    of the same function with the same options, and safe to use from several threads.
+    Python control flow on traced values raises :class:`~funcdiff.ConcretizationTypeError`
+    (mark the argument static, or use ``fd.lax.cond`` / ``fd.numpy.where``). Under ``grad``,
+    ``vmap`` or another ``jit`` a jitted function is one ``pjit`` equation that those
+    transforms see through; an outer ``jit`` inlines it.
+
+    Args:
+        fun: the function; arguments and results are pytrees of arrays. Without it,
+            ``jit(static_argnums=...)`` returns a decorator.
+        static_argnums: positions of arguments that are Python values, not traced: each
+            distinct (hashable) value traces and compiles once.
+        static_argnames: the same by keyword name.
+        donate_argnums: positions of arguments whose buffers the compiled code may reuse
+            for its results; do not use a donated array (or views of it) afterwards.
+
+    Returns:
+        A :class:`JitFunction`: call it as ``fun``; ``.lower(*args)`` shows what jit made,
+        ``.trace_count`` how often it traced.
+
+    Raises:
+        NonHashableStaticArgError: a static argument cannot be hashed (a ``TypeError``).
+
+    Examples:
+        >>> import funcdiff as fd
+        >>> import funcdiff.numpy as fnp
+        >>> @fd.jit
+        ... def f(x, y):
+        ...     return fnp.sin(x) * y + 1.0
+        >>> f(fnp.zeros(3), 2.0)
+        Array([1., 1., 1.], dtype=float32)
+        >>> f(fnp.ones(3), 3.0).shape, f.trace_count    # same shapes and dtypes: no retrace
+        ((3,), 1)
+        >>> @fd.jit(static_argnums=1)
+        ... def power(x, n):
+        ...     for _ in range(n - 1):    # Python loop over a static value
+        ...         x = x * x
+        ...     return x
+        >>> power(fnp.ones(()) * 2.0, 3)
+        Array(16., dtype=float32)
+        >>> print(f.lower(fnp.zeros(3), 2.0).source)   # doctest: +ELLIPSIS
+        def f(a, b):
+            c = _sin(a)  # sin ...
+            d = _multiply(c, b, out=c)  # mul ...
+            e = _add(d, _k0, out=d)  # add ...
+            return (e,)
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames, donate_argnums=donate_argnums)
+    return JitFunction(fun, static_argnums, static_argnames, donate_argnums)
