@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import math
 import pstats
 import sys
+import time
 import timeit
 
 import numpy as np
@@ -77,10 +79,21 @@ def _count_ops(fn, args) -> int:
     return len(jaxpr.eqns)
 
 
-def _time(call, number: int) -> float:
-    call()  # warm up
-    best = min(timeit.repeat(call, number=number, repeat=5))
-    return best / number
+def _time(calls: list, number: int, rounds: int = 7) -> list[float]:
+    """Best time per call of each callable, in rounds that alternate between them.
+
+    CPU time of this process (``time.process_time``), so other programs running on the
+    machine disturb the comparison as little as possible; alternating rounds spread what
+    disturbance remains over all the callables alike.
+    """
+    for call in calls:
+        call()  # warm up
+    best = [math.inf] * len(calls)
+    for _ in range(rounds):
+        for i, call in enumerate(calls):
+            t = timeit.Timer(call, timer=time.process_time).timeit(number)
+            best[i] = min(best[i], t / number)
+    return best
 
 
 def run(number: int) -> None:
@@ -90,16 +103,16 @@ def run(number: int) -> None:
         fd_args = [fnp.asarray(a) for a in host_args]
         fd_grad = fd.grad(lambda *a, fn=fn: fn(fnp, *a))
         ops = _count_ops(fn, fd_args)
-        t_fd = _time(lambda g=fd_grad, a=fd_args: g(*a), number)
-        t_ag = None
+        calls = [lambda g=fd_grad, a=fd_args: g(*a)]
         if autograd is not None:
             ag_grad = autograd.grad(lambda *a, fn=fn: fn(anp, *a))
-            t_ag = _time(lambda g=ag_grad, a=host_args: g(*a), number)
             ref = ag_grad(*host_args)
             got = fd.device_get(fd_grad(*fd_args))
             assert np.allclose(ref, got, rtol=1e-4, atol=1e-5), (name, ref, got)
-        rows.append((name, ops, t_fd, t_ag))
-    print(f"eager grad, best of 5 x {number} calls (microseconds)")
+            calls.append(lambda g=ag_grad, a=host_args: g(*a))
+        times = _time(calls, number)
+        rows.append((name, ops, times[0], times[1] if len(times) > 1 else None))
+    print(f"eager grad, CPU time per call, best of 7 rounds of {number} (microseconds)")
     print(f"{'function':14} {'ops':>4} {'funcdiff':>10} {'per op':>8} {'autograd':>10} "
           f"{'per op':>8} {'ratio':>6}")
     for name, ops, t_fd, t_ag in rows:

@@ -45,14 +45,23 @@ LR = 0.1
 
 def best_ms(fn, *, number: int, repeat: int = 7) -> float:
     """The best of ``repeat`` averages over ``number`` calls, in milliseconds."""
-    fn()
-    best = float("inf")
+    return best_of({"fn": (fn, number)}, repeat)["fn"]
+
+
+def best_of(fns: dict, repeat: int) -> dict:
+    """``{name: best ms}`` for ``{name: (fn, number)}``, the contenders interleaved round by
+    round, so that a busy moment of a shared machine slows all of them alike."""
+    best = {}
+    for fn, _ in fns.values():
+        fn()
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best * 1e3
+        for name, (fn, number) in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            ms = (time.perf_counter() - t0) / number * 1e3
+            best[name] = min(best.get(name, ms), ms)
+    return best
 
 
 def block(x):
@@ -69,8 +78,8 @@ def make_data(seed: int = 0):
     rng = np.random.default_rng(seed)
     params = []
     for a, b in zip(SIZES[:-1], SIZES[1:]):
-        params.append((rng.normal(size=(a, b)).astype(np.float32) / np.sqrt(a),
-                       rng.normal(size=b).astype(np.float32) * 0.1))
+        params.append(((rng.normal(size=(a, b)) / np.sqrt(a)).astype(np.float32),
+                       (rng.normal(size=b) * 0.1).astype(np.float32)))
     x = rng.normal(size=(BATCH, SIZES[0])).astype(np.float32)
     y = rng.integers(0, SIZES[-1], size=BATCH).astype(np.int32)
     return params, x, y
@@ -95,6 +104,23 @@ def fd_step(params, x, y):
 
 def np_step(params, x, y):
     """The same step by hand: forward, softmax cross-entropy, backward, update."""
+    grads = np_step_grads(params, x, y)
+    return [(w - LR * gw, b - LR * gb) for (w, b), (gw, gb) in zip(params, grads)]
+
+
+def np_step_inplace(params, x, y):
+    """:func:`np_step` updating the parameters in place (no new arrays for them)."""
+    new = np_step_grads(params, x, y)
+    for (w, b), (gw, gb) in zip(params, new):
+        gw *= LR
+        w -= gw
+        gb *= LR
+        b -= gb
+    return params
+
+
+def np_step_grads(params, x, y):
+    """The gradients by hand, in the fewest NumPy calls."""
     (w1, b1), (w2, b2), (w3, b3) = params
     h1 = x @ w1
     h1 += b1
@@ -115,9 +141,7 @@ def np_step(params, x, y):
     gw2, gb2 = a1.T @ d2, d2.sum(0)
     d1 = d2 @ w2.T
     d1 *= h1 > 0
-    gw1, gb1 = x.T @ d1, d1.sum(0)
-    return [(w1 - LR * gw1, b1 - LR * gb1), (w2 - LR * gw2, b2 - LR * gb2),
-            (w3 - LR * gw3, b3 - LR * gb3)]
+    return [(x.T @ d1, d1.sum(0)), (gw2, gb2), (gw3, gb3)]
 
 
 # --- the elementwise function -----------------------------------------------------------------
@@ -243,8 +267,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     opts = ap.parse_args()
-    reps = 3 if opts.quick else 7
+    reps = 3 if opts.quick else 15
     params_np, x_np, y_np = make_data()
+    assert all(w.dtype == b.dtype == np.float32 for w, b in params_np) and x_np.dtype == np.float32
     xe_np = np.random.default_rng(1).normal(size=(256, 256)).astype(np.float32)
     params = [(fnp.asarray(w), fnp.asarray(b)) for w, b in params_np]
     x, y, xe = fnp.asarray(x_np), fnp.asarray(y_np), fnp.asarray(xe_np)
@@ -256,14 +281,15 @@ def main() -> None:
     check_same(jit_elem(xe), np_elem(xe_np), "elementwise: jit vs numpy", rtol=1e-3)
 
     def donated_step():
-        # Fresh copies each time (outside the timed region would be fairer; the copy is
-        # cheap next to the step and keeps the donated buffers private).
+        # Fresh copies each time keep the donated buffers private; their cost is subtracted.
         ps = [(fnp.array(w), fnp.array(b)) for w, b in params]
         return block(donated(ps, x, y))
 
     contenders = {
         "mlp": {
             "numpy (by hand)": lambda: np_step(params_np, x_np, y_np),
+            "numpy (by hand, in-place update)": lambda: np_step_inplace(
+                [(w.copy(), b.copy()) for w, b in params_np], x_np, y_np),
             "funcdiff jit": lambda: block(jit_step(params, x, y)),
             "funcdiff eager": lambda: block(fd_step(params, x, y)),
         },
@@ -275,6 +301,8 @@ def main() -> None:
     }
     copy_ms = best_ms(lambda: [(fnp.array(w), fnp.array(b)) for w, b in params], number=20,
                       repeat=reps)
+    np_copy_ms = best_ms(lambda: [(w.copy(), b.copy()) for w, b in params_np], number=20,
+                         repeat=reps)
     peers = {"jax jit": jax_contenders(params_np, x_np, y_np, xe_np),
              "torch eager": torch_contenders(params_np, x_np, y_np, xe_np)}
     if "mlp_out" in peers["jax jit"]:
@@ -287,12 +315,15 @@ def main() -> None:
     print(f"funcdiff jit benchmark (numpy {np.__version__}, BLAS threads "
           f"{os.environ['OPENBLAS_NUM_THREADS']}; best of {reps} runs)\n")
     for work, fns in contenders.items():
-        number = 20 if work == "mlp" else 50
-        times = {k: best_ms(f, number=number if "eager" not in k else 5, repeat=reps)
-                 for k, f in fns.items()}
+        number = 10 if work == "mlp" else 20
+        timed = {k: (f, number if "eager" not in k else 3) for k, f in fns.items()}
         if work == "mlp":
-            times["funcdiff jit, donated params"] = best_ms(
-                donated_step, number=number, repeat=reps) - copy_ms
+            timed["funcdiff jit, donated params"] = (donated_step, number)
+        times = best_of(timed, reps)
+        if work == "mlp":
+            # Both time fresh copies of the parameters (they are overwritten): not counted.
+            times["numpy (by hand, in-place update)"] -= np_copy_ms
+            times["funcdiff jit, donated params"] -= copy_ms
         base = times["numpy (by hand)"]
         print(f"{work:<12} {'time (ms)':>10} {'/ numpy':>9}")
         for k, t in times.items():

@@ -31,8 +31,9 @@ class Arg:
     definite matrices in the last two axes), ``"nonzero"`` (|x| in [0.5, 2]) or ``"above1"``
     (in [1.2, 3]). Integer dtypes draw from [0, 4), or from ``bounds = (low, high)`` when given;
     with domain ``"nonzero"`` they draw ±[1, 4), with ``"positive"`` [1, 4), with ``"signed"``
-    [-4, 4) (float args read ``"signed"`` as ``"real"``). ``value`` fixes the data (nested lists; ``shape`` must match it), for cases that
-    random draws would miss (ties, repeated indices).
+    [-4, 4) (float args read ``"signed"`` as ``"real"``). ``value`` fixes the data (nested
+    lists; ``shape`` must match it), for cases random draws would miss (ties, repeated
+    indices).
     ``diff=False`` marks an argument that must not be differentiated (indices, predicates).
     """
 
@@ -127,6 +128,8 @@ def put(x: Any) -> Any:
     """Host data as a funcdiff array on the current backend (64-bit types kept under x64)."""
     import funcdiff as fd
 
+    if isinstance(x, fd.Array):
+        return x  # already placed; np.asarray would copy device data to the host
     return fd.device_put(np.asarray(x))
 
 

@@ -268,3 +268,25 @@ def test_cost_of_control_flow_counts_the_bodies():
     c = estimate(fd.make_jaxpr(f)(fnp.ones(4)))
     # sum 3, gt 1; the dearer branch: 4 exp + 4 mul; the scan body (add, mul) 4 times.
     assert (c.flops, c.transcendentals) == (3 + 1 + 4 + 2 * 4, 4)
+
+
+def test_constants_returned_are_copies():
+    k = fnp.arange(4.0)
+    _, exe = compile_fn(lambda x: (x + 1.0, k), fnp.ones(4))
+    _, out = exe([fnp.ones(4)._value])
+    out[...] = -1.0  # what a later donation may do to a result
+    _, again = exe([fnp.ones(4)._value])
+    np.testing.assert_array_equal(host(_wrap(again)), np.arange(4.0))
+    np.testing.assert_array_equal(host(k), np.arange(4.0))
+
+
+def test_calls_kept_apart_are_compiled_on_their_own():
+    def loss(x):
+        return fd.checkpoint(lambda v: fnp.sin(v) * 2.0)(x).sum()  # prevent_cse: a call
+
+    g = fd.jit(fd.grad(loss))
+    x = fnp.array([0.1, -0.5, 2.0])
+    close = np.testing.assert_allclose
+    close(host(g(x)), 2 * np.cos(host(x)), rtol=1e-6)
+    src = g.lower(x).source
+    assert re.search(r"c, = _call\d+\(b, a\)  # checkpoint", src)

@@ -450,14 +450,14 @@ def test_make_jaxpr_prints_sub_jaxprs_nested():
       jaxpr={ lambda ; d:f32[] e:f32[]. let
           f:f32[] = add d e
           g:f32[] = mul d e
-        in (f, g,) }
+        in (f, g) }
       length=3
       num_carry=1
       num_consts=0
       reverse=False
       unroll=1
     ] 0.0:f32[] a
-  in (b, c,) }"""
+  in (b, c) }"""
 
 
 def test_params_are_plain_data():

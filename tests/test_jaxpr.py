@@ -53,7 +53,7 @@ def test_print_params_sorted_and_dtypes_short():
         "{ lambda ; a:f32[2,3] b:i32[2]. let\n"
         "    c:f32[3] = reduce_sum[axes=(0,)] a\n"
         "    d:f32[2] = convert_element_type[new_dtype=float32, weak_type=False] b\n"
-        "  in (c, d,) }"
+        "  in (c, d) }"
     )
 
 
@@ -66,14 +66,14 @@ def test_print_constants_bools_and_broadcasts():
         "    c:f32[3] = add b a\n"
         "    d:bool[3] = gt c 0.0:f32[]\n"
         "    e:f32[2,3] = broadcast_in_dim[broadcast_dimensions=(1,), shape=(2, 3)] b\n"
-        "  in (d, e,) }"
+        "  in (d, e) }"
     )
 
 
 def test_print_identity_and_literal_outputs():
     assert str(fd.make_jaxpr(lambda x: x)(_x(3))) == "{ lambda ; a:f32[3]. let in (a,) }"
     assert str(fd.make_jaxpr(lambda x: (x, 1.0))(_x(3))) == (
-        "{ lambda ; a:f32[3]. let in (a, 1.0:f32[],) }")
+        "{ lambda ; a:f32[3]. let in (a, 1.0:f32[]) }")
 
 
 def test_print_int_literals_and_scalars():

@@ -537,3 +537,41 @@ def test_control_flow_primitives_under_jit():
     x = arr(5)
     close(fd.jit(f)(x), f(x))
     close(fd.jit(fd.grad(lambda x: f(x)[0]))(x), fd.grad(lambda x: f(x)[0])(x))
+
+
+# --- every row of the op table, compiled ----------------------------------------------------
+
+
+def _op_rows():
+    from op_table import all_rows
+
+    return [r for r in all_rows() if r.traceable]
+
+
+@pytest.mark.parametrize("row", _op_rows(), ids=str)
+def test_op_table_row_under_jit_matches_eager(row):
+    import functools
+
+    from op_table import args_in, main_dtype, put, sample
+
+    for dtype in dict.fromkeys([main_dtype(row), *row.dtypes, "float64"]):
+        if dtype == "float64" and main_dtype(row) != "float32":
+            continue
+        x64 = "64" in dtype
+        with fd.config.override(enable_x64=x64):
+            rng = np.random.default_rng(0)
+            args = [put(sample(a, rng)) for a in args_in(row, dtype)]
+            fn = functools.partial(row.fn, **row.static)
+            want = fn(*args)
+            got = fd.jit(fn)(*args)
+            assert fd.tree.structure(got) == fd.tree.structure(want), row.name
+            for g, w in zip(fd.tree.leaves(got), fd.tree.leaves(want), strict=True):
+                g, w = fd.numpy.asarray(g), fd.numpy.asarray(w)
+                assert (g.shape, g.dtype, g.weak_type) == (w.shape, w.dtype, w.weak_type), (
+                    f"{row.name} [{dtype}]")
+                if g.dtype.kind in "fc":
+                    tol = 1e-12 if x64 else 2e-6
+                    np.testing.assert_allclose(host(g), host(w), rtol=tol, atol=tol,
+                                               err_msg=f"{row.name} [{dtype}]")
+                else:
+                    np.testing.assert_array_equal(host(g), host(w), err_msg=row.name)

@@ -233,7 +233,7 @@ def test_simplify_composes_transposes_reshapes_broadcasts():
                           "    c:f32[24] = reshape[new_sizes=(24,)] a\n"
                           "    d:f32[2,3,4] = broadcast_in_dim[broadcast_dimensions=(2,), "
                           "shape=(2, 3, 4)] b\n"
-                          "  in (c, d,) }")
+                          "  in (c, d) }")
     same_values(before, after, np.arange(24.0).reshape(2, 3, 4), np.arange(4.0))
 
 
@@ -405,3 +405,23 @@ def test_every_pass_leaves_its_input_unchanged(name, fn):
     text = str(before)
     fn(before)
     assert str(before) == text
+
+
+def test_inline_custom_derivative_calls_and_unprotected_checkpoints():
+    @fd.custom_jvp
+    def softplus(x):
+        return fnp.log1p(fnp.exp(x))
+
+    softplus.defjvp(lambda p, t: (fnp.log1p(fnp.exp(p[0])), t[0] / (1 + fnp.exp(-p[0]))))
+
+    def f(x):
+        y = softplus(x)
+        a = fd.checkpoint(lambda v: fnp.sin(v) * 2.0, prevent_cse=False)(y)
+        b = fd.checkpoint(lambda v: fnp.cos(v))(y)  # prevent_cse: stays a call
+        return a + b
+
+    jaxpr = fd.make_jaxpr(f)(fnp.ones(3))
+    assert prims(jaxpr) == ["custom_jvp_call", "checkpoint", "checkpoint", "add"]
+    flat = inline_calls(jaxpr)
+    assert prims(flat) == ["exp", "log1p", "sin", "mul", "checkpoint", "add"]
+    same_values(jaxpr, flat, np.array([0.1, -0.5, 2.0]))

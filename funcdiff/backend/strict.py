@@ -63,6 +63,10 @@ class StrictArray:
         return self._a.copy()
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            # Not the buffer protocols (`__array_interface__`…): NumPy would read the data
+            # through them and the host copy would happen silently after all.
+            raise AttributeError(name)
         attr = getattr(self._a, name)
         if callable(attr):
             return lambda *a, **k: _wrap(attr(*_unwrap(a), **_unwrap_kw(k)))

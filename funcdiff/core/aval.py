@@ -24,10 +24,11 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
     def __init__(self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False) -> None:
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
-        self.weak_type = bool(weak_type)
-        self._hash = hash((self.shape, self.dtype, self.weak_type))
+        # Made for every operation: skip conversions when the values already have the types.
+        self.shape = shape if shape.__class__ is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+        self.weak_type = weak_type if weak_type.__class__ is bool else bool(weak_type)
+        self._hash: int | None = None
 
     @property
     def ndim(self) -> int:
@@ -59,6 +60,8 @@ class ShapedArray:
         )
 
     def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash((self.shape, self.dtype, self.weak_type))
         return self._hash
 
     def __repr__(self) -> str:

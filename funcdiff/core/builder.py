@@ -26,7 +26,9 @@ class BuilderTracer(Tracer):
     __slots__ = ("var", "val")
 
     def __init__(self, interp: JaxprBuilder, aval: ShapedArray, var: Var, val: Any) -> None:
-        super().__init__(interp, aval)
+        # One is made per recorded operation: set the fields here, without super().__init__.
+        self._interp = interp
+        self.aval = aval
         self.var = var
         self.val = val
 

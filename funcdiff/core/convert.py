@@ -20,7 +20,7 @@ def array_from_host(x: Any, dtype: Any = None, *, weak: bool = False,
     if host.dtype.kind not in "biufc":
         raise TypeError(
             f"cannot make a funcdiff array from data of dtype {host.dtype} "
-            f"({type(x).__name__}); funcdiff arrays hold booleans or numbers"
+            f"({type(x).__name__}); funcdiff arrays hold booleans or numbers{at_user_line()}"
         )
     dt = dtypes.canonicalize(host.dtype, explicit=explicit and dtype is not None)
     if host.dtype != dt:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .config import config
+from .source import at_user_line
 
 bool_ = np.dtype("bool")
 int8, int16, int32, int64 = (np.dtype(f"int{b}") for b in (8, 16, 32, 64))
@@ -46,7 +47,7 @@ def _as_np_dtype(dtype: Any) -> np.dtype:
     except TypeError as e:
         raise TypeError(
             f"{dtype!r} is not a dtype funcdiff understands; use one like fnp.float32, "
-            "fnp.int32, fnp.bool_ or a name such as 'float32'"
+            f"fnp.int32, fnp.bool_ or a name such as 'float32'{at_user_line()}"
         ) from e
 
 
@@ -68,7 +69,7 @@ def canonicalize(dtype: Any, *, explicit: bool = False, op: str = "") -> np.dtyp
     if dt.kind not in "biufc":
         raise TypeError(
             f"funcdiff arrays hold booleans or numbers; dtype {dt} is not supported "
-            "(use a bool, integer, float or complex dtype)"
+            f"(use a bool, integer, float or complex dtype){at_user_line()}"
         )
     if not config.enable_x64 and dt in _X64_TO_X32:
         small = _X64_TO_X32[dt]

@@ -160,11 +160,13 @@ def pp_jaxpr(jaxpr: Jaxpr, indent: int = 0, names: _Names | None = None) -> str:
         prm = f"[{all_params}]" if all_params else ""
         args = " ".join(names(v) for v in eqn.invars)
         lines.append(f"{pad}    {lhs} = {eqn.prim.name}{prm} {args}".rstrip())
-    outs = ", ".join(names(v) for v in jaxpr.outvars)
+    # As JAX prints them: (a,) for one output, (a, b) for several.
+    outs = "(" + ", ".join(names(v) for v in jaxpr.outvars) + ("," if len(jaxpr.outvars) == 1
+                                                               else "") + ")"
     if len(lines) <= 2 and all("\n" not in ln for ln in lines):
         body = " ".join(ln.strip() for ln in lines)
-        return f"{pad}{body} in ({outs},) }}"
-    return "\n".join([pad + lines[0], *lines[1:], f"{pad}  in ({outs},) }}"])
+        return f"{pad}{body} in {outs} }}"
+    return "\n".join([pad + lines[0], *lines[1:], f"{pad}  in {outs} }}"])
 
 
 def _holds_jaxprs(v: Any) -> bool:

@@ -12,6 +12,10 @@ from typing import Any
 from .aval import ShapedArray
 from .source import at_user_line
 
+# The tracing state (its ``current`` interpreter), installed by core.tracing, which imports
+# this module: ``bind`` is the hottest call of eager code, so it reads it without an import.
+_state: Any = None
+
 
 class ShapeError(ValueError):
     """An operation got operands whose shapes (or axes) do not fit together."""
@@ -59,9 +63,7 @@ class Primitive:
         return list(out) if self.multiple_results else [out]
 
     def bind(self, *args: Any, **params: Any) -> Any:
-        from .tracing import current_interpreter
-
-        outs = current_interpreter().process(self, args, params)
+        outs = _state.current.process(self, args, params)
         return outs if self.multiple_results else outs[0]
 
     def __repr__(self) -> str:

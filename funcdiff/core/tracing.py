@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import backend as _backend
 from . import dtypes
+from . import primitive as _primitive_module
 from .array import Array, ArrayImpl
 from .aval import ShapedArray
 from .config import config
@@ -138,14 +139,26 @@ def process_in(interp: Interpreter, fn: Any, *args: Any, **kwargs: Any) -> Any:
 # Abstract values of anything an operation accepts
 
 
+# Abstract values of scalars depend only on their type (and on enable_x64): keep them.
+_scalar_avals: dict[tuple, ShapedArray] = {}
+
+
 def get_aval(x: Any) -> ShapedArray:
     if isinstance(x, Array):
         return x.aval
     if isinstance(x, (bool, int, float, complex)):
-        return ShapedArray((), dtypes.dtype_of_scalar(x), weak_type=True)
+        key = (type(x), config._values["enable_x64"])
+        aval = _scalar_avals.get(key)
+        if aval is None:
+            aval = _scalar_avals[key] = ShapedArray((), dtypes.dtype_of_scalar(x), True)
+        return aval
     if isinstance(x, np.generic):
         # Typed scalars made by funcdiff's own wrappers from Python scalars: weak.
-        return ShapedArray((), dtypes.canonicalize(x.dtype), weak_type=True)
+        key = (x.dtype, config._values["enable_x64"])
+        aval = _scalar_avals.get(key)
+        if aval is None:
+            aval = _scalar_avals[key] = ShapedArray((), dtypes.canonicalize(x.dtype), True)
+        return aval
     if isinstance(x, np.ndarray) and x.ndim == 0:
         # Typed scalars with an explicit dtype (lax.full(..., dtype=...)): strong.
         return ShapedArray((), dtypes.canonicalize(x.dtype))
@@ -180,15 +193,18 @@ class EvalInterpreter(Interpreter):
     """Runs each primitive's implementation on the arrays' backend."""
 
     def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> list:
+        # The hot path of eager code: one pass over the arguments, backends found by type.
         vals, avals, backend = [], [], None
+        by_type = _backend._BY_TYPE
         for x in args:
-            if isinstance(x, ArrayImpl):
-                b = _backend.backend_of(x._value)
+            if x.__class__ is ArrayImpl:
+                raw = x._value
+                b = by_type.get(raw.__class__) or _backend.backend_of(raw)
                 if backend is None:
                     backend = b
                 elif b is not backend:
                     backend = _mixed_backends(prim, backend, b, args)
-                vals.append(x._value)
+                vals.append(raw)
                 avals.append(x.aval)
             elif isinstance(x, Tracer):
                 raise UnexpectedTracerError(
@@ -205,8 +221,10 @@ class EvalInterpreter(Interpreter):
         outs = prim.impl(backend.xp, *vals, **params)
         if not prim.multiple_results:
             outs = (outs,)
-        results = [_wrap(o, a, backend) for o, a in zip(outs, out_avals)]
-        if config.debug_nans:
+        types = backend.array_types
+        results = [ArrayImpl(o, a) if o.__class__ in types and o.dtype == a.dtype
+                   else _wrap(o, a, backend) for o, a in zip(outs, out_avals)]
+        if config._values["debug_nans"]:
             _check_nans(prim, results)
         return results
 
@@ -245,6 +263,7 @@ def _check_nans(prim: Primitive, results: list[ArrayImpl]) -> None:
 
 
 _state = _State()
+_primitive_module._state = _state  # Primitive.bind reads the current interpreter from here
 
 
 # ---------------------------------------------------------------------------------------

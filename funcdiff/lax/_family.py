@@ -32,6 +32,12 @@ def check_dtype(name: str, aval: ShapedArray, accepted: frozenset) -> None:
 
 
 def broadcast_shapes(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    if len(shapes) == 2:
+        a, b = shapes
+        if a == b or not b:
+            return a  # equal shapes, or a scalar partner: the common cases
+        if not a:
+            return b
     rank = max(len(s) for s in shapes)
     out = []
     for i in range(rank):
@@ -67,6 +73,16 @@ def naryop(name: str, impl: Callable[..., Any], accepted: frozenset = ANY,
     p.def_impl(impl)
 
     def shape_rule(*avals: ShapedArray, **params: Any) -> ShapedArray:
+        if len(avals) == 2:
+            # The common case, checked in a few steps: two operands of one accepted dtype.
+            x, y = avals
+            dt = x.dtype
+            if (dt is y.dtype or dt == y.dtype) and dt.kind in accepted:
+                shape = x.shape if x.shape == y.shape else broadcast_shapes(
+                    name, x.shape, y.shape)
+                if out_dtype is None:
+                    return ShapedArray(shape, dt, x.weak_type and y.weak_type)
+                return ShapedArray(shape, out_dtype, False)
         if len(avals) != nargs:
             raise TypeError(f"takes {nargs} arguments, got {len(avals)}")
         for a in avals:

@@ -19,6 +19,11 @@ def operands(*args: Any) -> list[Any]:
     A Python scalar is weakly typed: it becomes a typed scalar of the first array
     argument's dtype (``lax.mul(x_f32, 2)`` multiplies by ``float32(2)``).
     """
+    for a in args:
+        if not isinstance(a, Array):
+            break
+    else:
+        return list(args)  # only arrays: nothing to convert (the common case)
     out = [a if isinstance(a, Array) or isinstance(a, _SCALARS) else as_operand(a) for a in args]
     ref = next((a for a in out if isinstance(a, Array)), None)
     if ref is None:

@@ -6,8 +6,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ..core import dtypes
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive, ShapeError
@@ -25,11 +23,14 @@ def _free(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> list[int]
 def _dot_general_impl(xp: Any, lhs: Any, rhs: Any, *, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
-    if not lb and len(lc) == 1 and lhs.ndim == 2 and rhs.ndim == 2:
-        # The common matrix product: transposed views go straight to BLAS.
-        a = lhs if lc == (1,) else lhs.T
-        b = rhs if rc == (0,) else rhs.T
+    if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2:
+        # Matrix and vector products: (transposed views of) the operands go straight to BLAS.
+        a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
+        b = rhs if rc[0] == 0 else rhs.T
         return xp.matmul(a, b)
+    if not lb and not lc:
+        # An outer product: broadcasting multiplies every pair of elements.
+        return xp.multiply(xp.reshape(lhs, lhs.shape + (1,) * rhs.ndim), rhs)
     bsz = [lhs.shape[i] for i in lb]
     m = [lhs.shape[i] for i in lf]
     n = [rhs.shape[i] for i in rf]
@@ -42,6 +43,13 @@ def _dot_general_impl(xp: Any, lhs: Any, rhs: Any, *, dimension_numbers, preferr
 def _dot_general_shape(lhs: ShapedArray, rhs: ShapedArray, *, dimension_numbers,
                        preferred_element_type) -> ShapedArray:
     (lc, rc), (lb, rb) = dimension_numbers
+    if not lb and len(lc) == 1 and len(rc) == 1 and lhs.dtype == rhs.dtype:
+        # The common case (matrix and vector products), checked in a few steps.
+        i, j, ls, rs = lc[0], rc[0], lhs.shape, rhs.shape
+        if 0 <= i < len(ls) and 0 <= j < len(rs) and ls[i] == rs[j]:
+            return ShapedArray(ls[:i] + ls[i + 1:] + rs[:j] + rs[j + 1:],
+                               preferred_element_type or lhs.dtype,
+                               lhs.weak_type and rhs.weak_type)
     if len(lc) != len(rc) or len(lb) != len(rb):
         raise ShapeError(f"dimension_numbers {dimension_numbers} pair unequal numbers of axes")
     for axes, a in ((lc, lhs), (lb, lhs), (rc, rhs), (rb, rhs)):
@@ -70,29 +78,42 @@ def _transpose_lhs(ct: Any, x_aval: ShapedArray, y: Any, *, dimension_numbers,
     (lc, rc), (lb, rb) = dimension_numbers
     nb = len(lb)
     lf = _free(x_aval.ndim, lc, lb)
-    rf = _free(y.ndim, rc, rb)
+    rf = tuple(_free(y.ndim, rc, rb))
     ct_rf = tuple(range(nb + len(lf), ct.ndim))
-    out = dot_general(ct, y, ((ct_rf, tuple(rf)), (tuple(range(nb)), tuple(rb))))
-    # out axes: lhs batch, lhs free, then rhs contracting axes in rhs order -> lhs axes.
-    rc_sorted = sorted(rc)
-    src_axes = [*lb, *lf, *(lc[rc.index(r)] for r in rc_sorted)]
-    perm = tuple(np.argsort(src_axes))
-    return _cast(transpose_(out, perm), x_aval.dtype)
+    # lhs's contracting axes, in the order y's free axes of the product come out (sorted rc).
+    contracted = [lc[rc.index(r)] for r in sorted(rc)]
+    # Either ct·y (axes: batch, lhs free, contracted) or y·ct (batch, contracted, lhs free):
+    # take the one already in lhs's layout, so no transpose is needed when there is one.
+    if _is_identity([*lb, *contracted, *lf]) and not _is_identity([*lb, *lf, *contracted]):
+        out = dot_general(y, ct, ((rf, ct_rf), (tuple(rb), tuple(range(nb)))))
+        return _cast(out, x_aval.dtype)
+    out = dot_general(ct, y, ((ct_rf, rf), (tuple(range(nb)), tuple(rb))))
+    return _cast(transpose_(out, _inverse([*lb, *lf, *contracted])), x_aval.dtype)
 
 
 def _transpose_rhs(ct: Any, x: Any, y_aval: ShapedArray, *, dimension_numbers,
                    preferred_element_type) -> Any:
     (lc, rc), (lb, rb) = dimension_numbers
     nb = len(lb)
-    lf = _free(x.ndim, lc, lb)
+    lf = tuple(_free(x.ndim, lc, lb))
     rf = _free(y_aval.ndim, rc, rb)
     ct_lf = tuple(range(nb, nb + len(lf)))
-    out = dot_general(ct, x, ((ct_lf, tuple(lf)), (tuple(range(nb)), tuple(lb))))
-    # out axes: batch, rhs free, then lhs contracting axes in lhs order -> rhs axes.
-    lc_sorted = sorted(lc)
-    src_axes = [*rb, *rf, *(rc[lc.index(c)] for c in lc_sorted)]
-    perm = tuple(np.argsort(src_axes))
-    return _cast(transpose_(out, perm), y_aval.dtype)
+    contracted = [rc[lc.index(c)] for c in sorted(lc)]
+    # Either ct·x (axes: batch, rhs free, contracted) or x·ct (batch, contracted, rhs free).
+    if _is_identity([*rb, *contracted, *rf]) and not _is_identity([*rb, *rf, *contracted]):
+        out = dot_general(x, ct, ((lf, ct_lf), (tuple(lb), tuple(range(nb)))))
+        return _cast(out, y_aval.dtype)
+    out = dot_general(ct, x, ((ct_lf, lf), (tuple(range(nb)), tuple(lb))))
+    return _cast(transpose_(out, _inverse([*rb, *rf, *contracted])), y_aval.dtype)
+
+
+def _is_identity(axes: Sequence[int]) -> bool:
+    return all(a == i for i, a in enumerate(axes))
+
+
+def _inverse(src_axes: Sequence[int]) -> tuple[int, ...]:
+    """The permutation taking axes ordered as ``src_axes`` back to ``0, 1, 2…``."""
+    return tuple(sorted(range(len(src_axes)), key=src_axes.__getitem__))
 
 
 def _cast(x: Any, dt: Any) -> Any:

@@ -153,7 +153,7 @@ def _integer_pow_shape(x: ShapedArray, *, y: int) -> ShapedArray:
 integer_pow_p.def_abstract_eval(_integer_pow_shape)
 defvectorized(integer_pow_p)
 defderiv(integer_pow_p, lambda ans, x, *, y: (
-    zeros_like(x) if y == 0 else mul(float(y), integer_pow(x, y - 1))))
+    zeros_like(x) if y == 0 else mul(float(y), x if y == 2 else integer_pow(x, y - 1))))
 
 
 def _integer_pow_impl(xp: Any, x: Any, y: int) -> Any:

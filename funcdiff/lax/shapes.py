@@ -31,6 +31,8 @@ broadcast_in_dim_p = Primitive("broadcast_in_dim")
 
 
 def _broadcast_in_dim_impl(xp: Any, x: Any, *, shape: tuple, broadcast_dimensions: tuple) -> Any:
+    if isinstance(x, np.generic):
+        return xp.full(shape, x, dtype=x.dtype)  # a host scalar filling an array (lax.full)
     expanded = [1] * len(shape)
     for i, d in enumerate(broadcast_dimensions):
         expanded[d] = x.shape[i]

@@ -27,6 +27,7 @@ Examples:
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,9 +55,10 @@ def _dtype(dtype: Any) -> np.dtype:
 
 def _shape(name: str, shape: Any) -> tuple[int, ...]:
     try:
-        return tuple(int(d) for d in ((shape,) if isinstance(shape, int) else shape))
+        return tuple(operator.index(d) for d in ((shape,) if isinstance(shape, int) else shape))
     except TypeError:
-        raise TypeError(f"fd.nn.init.{name}: shape must be a tuple of ints, got {shape!r}") from None
+        raise TypeError(
+            f"fd.nn.init.{name}: shape must be a tuple of ints, got {shape!r}") from None
 
 
 def zeros(key: Any, shape: Sequence[int], dtype: Any = None) -> Any:
@@ -105,7 +107,7 @@ def normal(stddev: float = 1e-2, dtype: Any = None) -> Initializer:
     Examples:
         >>> import funcdiff as fd
         >>> fd.nn.init.normal(1.0)(fd.random.key(0), (2,))
-        Array([ 1.6226422,  2.0252647], dtype=float32)
+        Array([1.6226422, 2.0252647], dtype=float32)
     """
 
     def init(key: Any, shape: Sequence[int], dtype: Any = dtype) -> Any:

@@ -444,7 +444,9 @@ def tree_at(where: Callable[[Any], Any], pytree: Any, replace: Any = _MISSING, *
         if id(n) not in ids:
             raise ValueError(
                 f"tree_at: node {k} picked by `where` ({type(n).__name__}) is not part of the "
-                f"tree: `where` must return the tree's own nodes, e.g. `lambda m: m.fc1.weight`."
+                f"tree: `where` must return the tree's own nodes, e.g. `lambda m: m.fc1.weight`. "
+                f"Static fields (ints, functions, None…) are not nodes: change them with "
+                f"`module.replace(name=value)`."
             )
     targets = {id(n): (replace_fn(n) if replace_fn is not None else v)
                for n, v in zip(nodes, values)}

@@ -7,11 +7,13 @@ Errors raised here name the function, what was wrong and the user's source line.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import lax
+from ..backend import get_backend
 from ..core import dtypes
 from ..core.array import Array
 from ..core.convert import array_from_host, as_operand
@@ -21,6 +23,7 @@ from ..core.tracing import get_aval
 from ..lax._family import canonical_axes
 
 _SCALARS = (bool, int, float, complex)
+_REAL_SCALARS = (bool, int, float)
 
 
 def asarray_op(x: Any, what: str = "an argument") -> Any:
@@ -50,6 +53,34 @@ def scalar_array(x: Any, dt: np.dtype, weak: bool) -> Any:
     As in JAX, an integer must fit the default integer type when the operation is on
     integers, and then converts with C's wrap-around to narrower types.
     """
+    # Made for every `x + 1.0`: arrays are immutable, so equal requests share one array.
+    key = _scalar_key(x, dt, weak)
+    cached = _scalar_arrays.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    out = _scalar_array(x, dt, weak)
+    if key is not None:
+        if len(_scalar_arrays) > 4096:
+            _scalar_arrays.clear()
+        _scalar_arrays[key] = out
+    return out
+
+
+_scalar_arrays: dict[tuple, Any] = {}
+
+
+def _scalar_key(x: Any, dt: np.dtype, weak: bool) -> tuple | None:
+    t = type(x)
+    if t is float:
+        if x != x:
+            return None  # NaN never equals itself: not cacheable
+        return (t, x, math.copysign(1.0, x), dt, weak, get_backend())  # -0.0 is not 0.0
+    if t is int or t is bool:
+        return (t, x, dt, weak, get_backend())
+    return None
+
+
+def _scalar_array(x: Any, dt: np.dtype, weak: bool) -> Any:
     if isinstance(x, complex) and dt.kind != "c":
         raise type_error(f"cannot use the complex number {x} in an operation on {dt} arrays")
     if type(x) is int and dt.kind in "iu":
@@ -75,6 +106,27 @@ def promote_dtypes(*args: Any, op: str = "") -> list[Any]:
         >>> x.dtype, y.dtype, y.weak_type
         (dtype('float32'), dtype('float32'), True)
     """
+    if args and isinstance(args[0], Array):
+        # The common case first: arrays that all share one type need no conversion.
+        aval = args[0].aval
+        for a in args:
+            if not isinstance(a, Array) or (a.aval is not aval and (
+                    a.aval.dtype != aval.dtype or a.aval.weak_type != aval.weak_type)):
+                break
+        else:
+            return list(args)
+    if len(args) == 2:
+        # A strongly typed float array and a Python number (`x * 2.0`, `1 - x`): the
+        # number takes the array's dtype, which is the result's.
+        x, y = args
+        if type(y) in _REAL_SCALARS and isinstance(x, Array):
+            aval = x.aval
+            if aval.dtype.kind == "f" and not aval.weak_type:
+                return [x, scalar_array(y, aval.dtype, False)]
+        elif type(x) in _REAL_SCALARS and isinstance(y, Array):
+            aval = y.aval
+            if aval.dtype.kind == "f" and not aval.weak_type:
+                return [scalar_array(x, aval.dtype, False), y]
     what = f"an argument of {op}" if op else "an argument"
     ops = [a if is_python_scalar(a) else asarray_op(a, what) for a in args]
     typed = [_scalar_typed(o) if is_python_scalar(o) else
@@ -91,13 +143,22 @@ def promote_dtypes(*args: Any, op: str = "") -> list[Any]:
     return out
 
 
+def inexact_dtype(dt: np.dtype) -> np.dtype:
+    """The float an integer or boolean dtype computes in: float32 up to 32 bits, float64
+    for 64-bit integers (with ``enable_x64``), as in JAX."""
+    if dtypes.is_inexact(dt):
+        return dt
+    return dtypes.canonicalize(dtypes.float64 if dt.itemsize == 8 else dtypes.float32)
+
+
 def promote_inexact(*args: Any, op: str = "") -> list[Any]:
-    """Like :func:`promote_dtypes`, then integers and booleans become the default float."""
+    """Like :func:`promote_dtypes`, then integers and booleans become floats
+    (:func:`inexact_dtype`)."""
     ops = promote_dtypes(*args, op=op)
     dt = get_aval(ops[0]).dtype if ops else dtypes.default_float()
     if dtypes.is_inexact(dt):
         return ops
-    return [lax.convert_element_type(o, dtypes.default_float(), weak_type=get_aval(o).weak_type)
+    return [lax.convert_element_type(o, inexact_dtype(dt), weak_type=get_aval(o).weak_type)
             for o in ops]
 
 

@@ -89,12 +89,18 @@ def array(object: Any, dtype: Any = None, copy: bool = True, order: str | None =
     elif type(object) in _PY_SCALARS and dt is None:
         out = asarray_op(object)  # weakly typed, like JAX's
     else:
-        host = np.asarray(object)
+        try:
+            host = np.asarray(object)
+        except ValueError:
+            raise ValueError(f"array: nested lists must be rectangular (every row of one "
+                             f"length), got {object!r:.60}{at_user_line()}") from None
         if host.dtype.kind == "O":  # `object` is the argument here, not the builtin
             raise TypeError(
                 f"array: cannot make an array from {type(object).__name__} {object!r:.60}; "
                 "funcdiff arrays hold booleans or numbers (nested lists must be rectangular)"
             )
+        if dt is None and isinstance(object, (list, tuple)):
+            dt = _list_dtype(object)
         if dt is not None:
             # Python data is range-checked (`fnp.uint8(300)` raises, as in JAX); NumPy
             # arrays convert with C casts.
@@ -106,6 +112,24 @@ def array(object: Any, dtype: Any = None, copy: bool = True, order: str | None =
     if ndmin > out.ndim:
         out = lax.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
     return _place(out, device)
+
+
+def _list_dtype(xs: Any) -> np.dtype | None:
+    """JAX's dtype for a list mixing NumPy scalars (strong) and Python numbers (weak)."""
+    leaves = list(_leaves(xs))
+    if not any(isinstance(x, (np.generic, np.ndarray)) for x in leaves):
+        return None
+    typed = [(dtypes.canonicalize(x.dtype), False) if isinstance(x, (np.generic, np.ndarray))
+             else (dtypes.dtype_of_scalar(x), type(x) is not bool) for x in leaves]
+    return dtypes.result_type(*typed)[0]
+
+
+def _leaves(xs: Any):
+    for x in xs:
+        if isinstance(x, (list, tuple)):
+            yield from _leaves(x)
+        else:
+            yield x
 
 
 def _holds_array(xs: Any) -> bool:
@@ -347,7 +371,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
 
     Examples:
         >>> import funcdiff.numpy as fnp
-        >>> fnp.geomspace(1.0, 1000.0, 4)
+        >>> fnp.geomspace(1.0, 1000.0, 4).round()
         Array([   1.,   10.,  100., 1000.], dtype=float32)
     """
     from .shapes import moveaxis

@@ -80,10 +80,8 @@ def signbit(x: Any, /) -> Any:
     neg = lax.lt(x, lax.full_like(x, 0))
     if dt.kind in "i":
         return neg
-    # -0.0 equals 0.0; its reciprocal (-inf) still carries the sign.
-    neg_zero = lax.bitwise_and(lax.eq(x, lax.full_like(x, 0)),
-                               lax.lt(lax.div(lax.full_like(x, 1), x), lax.full_like(x, 0)))
-    return lax.bitwise_or(neg, neg_zero)
+    # atan2(x, -1) is -pi for -0.0 and +pi for +0.0: the sign bit, without dividing by zero.
+    return lax.lt(lax.atan2(x, lax.full_like(x, -1)), lax.full_like(x, 0))
 
 
 def float_power(x: Any, y: Any, /) -> Any:

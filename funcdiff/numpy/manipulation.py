@@ -57,21 +57,23 @@ def nonzero(a: Any, *, size: int | None = None, fill_value: Any = None) -> tuple
                 f"nonzero's output shape depends on the values, which are not known while "
                 f"tracing{at_user_line()}; pass a static `size=` (and optionally `fill_value=`)"
             ) from None
-        return tuple(asarray_op(n.astype(np.int32)) for n in np.nonzero(host))
+        it = dtypes.default_int()
+        return tuple(asarray_op(n.astype(it)) for n in np.nonzero(host))
     flat = lax.reshape(lax.ne(a, lax.full((), 0, get_aval(a).dtype)) if get_aval(a).dtype
                        != dtypes.bool_ else a, (-1,))
     n = get_aval(flat).shape[0]
-    pos = lax.iota(dtypes.int32, n)
-    key = lax.select(flat, pos, lax.full((n,), n, dtypes.int32))
+    it = dtypes.default_int()
+    pos = lax.iota(it, n)
+    key = lax.select(flat, pos, lax.full((n,), n, it))
     skey = lax.sort(key, 0)
     chosen = lax.slice_in_dim(skey, 0, size) if size <= n else lax.concatenate(
-        [skey, lax.full((size - n,), n, dtypes.int32)], 0)
-    valid = lax.lt(chosen, lax.full((), n, dtypes.int32))
+        [skey, lax.full((size - n,), n, it)], 0)
+    valid = lax.lt(chosen, lax.full((), n, it))
     fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * len(shape)
     out, rem = [], lax.select(valid, chosen, lax.full_like(chosen, 0))
     for d in reversed(range(len(shape))):
-        out.append(lax.rem(rem, np.int32(shape[d])))
-        rem = lax.div(rem, np.int32(shape[d]))
+        out.append(lax.rem(rem, lax.full((), shape[d], it)))
+        rem = lax.div(rem, lax.full((), shape[d], it))
     out.reverse()
     return tuple(lax.select(valid, o, lax.full_like(o, 0 if f is None else f))
                  for o, f in zip(out, fills))

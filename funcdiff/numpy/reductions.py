@@ -61,7 +61,7 @@ def _sum_dtype(dt: Any, promote_integers: bool = True) -> Any:
     if dt.kind == "b":
         return dtypes.default_int()
     if promote_integers and dt.kind in "iu" and dt.itemsize < dtypes.default_int().itemsize:
-        return dtypes.default_int() if dt.kind == "i" else dtypes.canonicalize("uint32")
+        return dtypes.default_int() if dt.kind == "i" else dtypes.canonicalize("uint64")
     return dt
 
 
@@ -209,7 +209,9 @@ def _count(name: str, shape: tuple, axes: tuple, where: Any, dt: Any, keepdims: 
 
 
 def _float_dtype(name: str, dtype: Any, dt: np.dtype) -> np.dtype:
-    return _out_dtype(name, dtype, dt if dtypes.is_inexact(dt) else dtypes.default_float())
+    from ._promote import inexact_dtype
+
+    return _out_dtype(name, dtype, inexact_dtype(dt))
 
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
@@ -223,6 +225,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     """
     a, axes = _prep("mean", a, axis, out)
     aval = get_aval(a)
+    if where is not None:
+        _mask("mean", where, aval.shape)
     dt = _float_dtype("mean", dtype, aval.dtype)
     total = sum(lax.convert_element_type(a, dt), axis=axes, keepdims=keepdims, where=where)
     return lax.div(total, _count("mean", aval.shape, axes, where, dt, keepdims))
@@ -241,6 +245,8 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int 
     if correction is not None:
         ddof = correction
     aval = get_aval(a)
+    if where is not None:
+        _mask("var", where, aval.shape)
     dt = _float_dtype("var", dtype, aval.dtype)
     a = lax.convert_element_type(a, dt)
     centered = lax.sub(a, mean(a, axis=axes, keepdims=True, where=where))

@@ -40,7 +40,8 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
     except ValueError as e:  # ShapeError is a ValueError
         if "(at " in str(e):
             raise
-        raise shape_error(f"reshape: {e}") from None
+        msg = str(e) if str(e).startswith("reshape") else f"reshape: {e}"
+        raise shape_error(msg) from None
 
 
 def ravel(a: Any) -> Any:

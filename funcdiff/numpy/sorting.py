@@ -114,7 +114,7 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
     if sorter is not None:
         a = lax.index_take(a, [asarray_op(sorter)], (0,))
     n = get_aval(a).shape[0]
-    it = dtypes.default_int()
+    it = dtypes.int32  # JAX's searchsorted returns int32 even with x64
     lo = lax.full(get_aval(v).shape, 0, it)
     if n == 0:
         return lo
@@ -192,12 +192,13 @@ def _unique_impl(name: str, flat: Any, valid: Any, size: int | None, fill_value:
     if size is None:
         size = _static_size(name, lax.reduce_sum(lax.convert_element_type(first, "int32"),
                                                  (0,)))
+    it = dtypes.default_int()
     (pos,) = nonzero(first, size=size, fill_value=n)
     ok = lax.lt(pos, lax.full((), n, get_aval(pos).dtype))
     safe = lax.min(pos, lax.full((), max(n - 1, 0), get_aval(pos).dtype))
     if n == 0:
         vals = lax.full((size,), 0 if fill_value is None else fill_value, get_aval(flat).dtype)
-        return vals, lax.full((size,), 0, "int32"), pos, lax.full((size,), 0, "int32"), perm
+        return vals, lax.full((size,), 0, it), pos, lax.full((size,), 0, it), perm
     vals = lax.index_take(s, [safe], (0,))
     fill = lax.index_take(s, [lax.full((), 0, "int32")], (0,)) if fill_value is None else (
         lax.convert_element_type(asarray_op(fill_value), get_aval(s).dtype))
@@ -206,7 +207,6 @@ def _unique_impl(name: str, flat: Any, valid: Any, size: int | None, fill_value:
     # Missing entries repeat the index of the first value (JAX's choice).
     index = lax.select(ok, index, lax.broadcast_to(lax.slice_in_dim(index, 0, 1), (size,)))
     # Counts: each sorted element adds one to its group; groups past `size` are dropped.
-    it = get_aval(pos).dtype
     group = lax.sub(lax.cumsum(lax.convert_element_type(first, it), 0), lax.full((n,), 1, it))
     if valid is not None:
         kept = lax.index_take(valid, [perm], (0,))
@@ -260,9 +260,10 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     if return_index:
         out.append(index)
     if return_inverse:
-        group = lax.sub(lax.cumsum(lax.convert_element_type(first, dtypes.int32), 0),
-                        lax.full(get_aval(first).shape, 1, dtypes.int32))
-        inverse = lax.index_update(lax.full((math.prod(shape),), 0, dtypes.int32), [perm],
+        it = dtypes.default_int()
+        group = lax.sub(lax.cumsum(lax.convert_element_type(first, it), 0),
+                        lax.full(get_aval(first).shape, 1, it))
+        inverse = lax.index_update(lax.full((math.prod(shape),), 0, it), [perm],
                                    group, (0,), "set")
         out.append(lax.reshape(inverse, shape) if len(shape) != 1 else inverse)
     if return_counts:

@@ -201,48 +201,66 @@ def backward_pass(jaxpr: Jaxpr, env: dict[Var, Any], cts_out: Sequence[Any],
     for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
         if ct is not None and v in active:
             ct_env[v] = _add_cts(ct_env.get(v), ct)
-
-    def read(a: Any) -> Any:
-        if a.__class__ is not Var:
-            return a.val
-        val = env.get(a, _MISSING)
-        return UndefinedPrimal(a.aval) if val is _MISSING else val
-
+    pop, get = ct_env.pop, env.get
     for eqn in reversed(jaxpr.eqns):
-        cts = [ct_env.pop(v, None) for v in eqn.outvars]
-        if eqn.prim in nondiff or all(c is None for c in cts):
+        outvars = eqn.outvars
+        if len(outvars) == 1:
+            ct = pop(outvars[0], None)
+            if ct is None:
+                continue
+            cts = [ct]
+        else:
+            cts = [pop(v, None) for v in outvars]
+            if all(c is None for c in cts):
+                continue
+        prim = eqn.prim
+        if prim in nondiff:
             continue
-        needs = [v in active and dtypes.is_inexact(v.aval.dtype) for v in eqn.invars]
+        # Inputs that need a cotangent: vars on a path from `wanted`, of an inexact dtype.
+        needs = [v in active and v.aval.dtype.kind in "fc" for v in eqn.invars]
         if True not in needs:
             continue
         res = _MISSING if residuals is None else residuals.get(id(eqn), _MISSING)
         if res is not _MISSING:
-            cts_in = bwd_rules[eqn.prim](res, needs, cts, **eqn.params)
+            cts_in = bwd_rules[prim](res, needs, cts, **eqn.params)
         else:
-            args = [read(a) for a in eqn.invars]
-            outs = [read(v) for v in eqn.outvars]
-            cts_in = _eqn_vjp(eqn.prim, needs, cts, args, outs, eqn.params)
+            args, linear = [], False
+            for a in eqn.invars:
+                if a.__class__ is not Var:
+                    args.append(a.val)
+                    continue
+                val = get(a, _MISSING)
+                if val is _MISSING:
+                    val, linear = UndefinedPrimal(a.aval), True
+                args.append(val)
+            outs = [get(v, _MISSING) for v in outvars]
+            outs = [UndefinedPrimal(v.aval) if o is _MISSING else o
+                    for o, v in zip(outs, outvars, strict=True)]
+            cts_in = _eqn_vjp(prim, needs, cts, args, outs, eqn.params, linear)
         for v, need, ct in zip(eqn.invars, needs, cts_in, strict=True):
-            if need and ct is not None and type(ct) is not Zero:
-                ct_env[v] = _add_cts(ct_env.get(v), ct)
+            if need and ct is not None and ct.__class__ is not Zero:
+                prev = ct_env.get(v)
+                ct_env[v] = ct if prev is None else _add_cts(prev, ct)
     return [ct_env.get(v) for v in wanted]
 
 
 def _eqn_vjp(prim: Primitive, needs: list[bool], cts: list, args: list, outs: list,
-             params: dict) -> list:
-    ct = cts if prim.multiple_results else cts[0]
+             params: dict, linear_call: bool) -> list:
     if prim.multiple_results:
-        ct = [Zero(get_aval(o) if not isinstance(o, UndefinedPrimal) else o.aval)
+        ct = [Zero(o.aval if isinstance(o, UndefinedPrimal) else get_aval(o))
               if c is None else c for c, o in zip(cts, outs)]
-    linear_call = any(type(a) is UndefinedPrimal for a in args)
-    if not linear_call and prim in vjp_rules:
-        ans = outs if prim.multiple_results else outs[0]
-        return vjp_rules[prim](needs, ct, ans, *args, **params)
-    if prim in transpose_rules:
+    else:
+        ct = cts[0]
+    if not linear_call:
+        rule = vjp_rules.get(prim)
+        if rule is not None:
+            return rule(needs, ct, outs if prim.multiple_results else outs[0], *args, **params)
+    rule = transpose_rules.get(prim)
+    if rule is not None:
         # Linear in the inputs we need: mark them undefined and transpose.
         t_args = [UndefinedPrimal(get_aval(a)) if need and type(a) is not UndefinedPrimal
                   else a for a, need in zip(args, needs)]
-        return list(transpose_rules[prim](ct, *t_args, **params))
+        return list(rule(ct, *t_args, **params))
     if linear_call:
         raise _no_rule(prim, "transpose")
     _, lin = linearize_rule(prim, args, needs, params)
@@ -354,7 +372,9 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
                        else x, aux)
     flat_out, out_tree = tree.flatten(out)
     flat_out = [as_operand(o, what="an output of the differentiated function") for o in flat_out]
-    jaxpr = builder.build(flat_out)
+    # No dead-code elimination: the backward pass skips equations no cotangent reaches, and
+    # an enclosing trace (make_jaxpr, jit) eliminates dead code when it builds its own jaxpr.
+    jaxpr = builder.build(flat_out, dce=False)
     in_vars = [t.var for t in ins]
     residuals = builder.residuals
 

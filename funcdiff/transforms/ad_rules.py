@@ -71,11 +71,13 @@ def instantiate(t: Any) -> Any:
 
 def unbroadcast(x: Any, aval: ShapedArray) -> Any:
     """Sum ``x`` down to ``aval``'s shape: the reverse of NumPy broadcasting."""
+    shape = aval.shape
+    if x.shape == shape and x.dtype == aval.dtype:
+        return x  # the common case: nothing was broadcast
     from .. import lax
 
-    shape = aval.shape
     if x.shape == shape:
-        return x if x.dtype == aval.dtype else lax.convert_element_type(x, aval.dtype)
+        return lax.convert_element_type(x, aval.dtype)
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
@@ -90,9 +92,12 @@ def unbroadcast(x: Any, aval: ShapedArray) -> Any:
 
 
 def _aval(x: Any) -> ShapedArray:
+    aval = getattr(x, "aval", None)  # arrays, tracers, Zero and UndefinedPrimal have one
+    if aval is not None:
+        return aval
     from ..core.tracing import get_aval
 
-    return x.aval if isinstance(x, (Zero, UndefinedPrimal)) else get_aval(x)
+    return get_aval(x)
 
 
 # ---------------------------------------------------------------------------------------

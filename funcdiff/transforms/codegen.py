@@ -30,9 +30,10 @@ import numpy as np
 from ..core import dtypes
 from ..core.ir import Atom, Eqn, Jaxpr, Literal, Var
 from .passes._util import literal_scalar
+from .passes.inline import call_jaxpr
 
 _UNARY = {
-    "neg": "negative", "sign": "sign", "floor": "floor", "ceil": "ceil", "round": "rint",
+    "neg": "negative", "sign": "sign", "floor": "floor", "ceil": "ceil",
     "is_finite": "isfinite", "abs": "absolute", "exp": "exp", "log": "log", "log1p": "log1p",
     "expm1": "expm1", "sqrt": "sqrt", "cbrt": "cbrt", "sin": "sin", "cos": "cos", "tan": "tan",
     "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
@@ -102,17 +103,20 @@ class Executable:
 
 
 def _checked_donations(raws: list, donated: tuple[int, ...], backend: Any) -> list:
-    """Donated buffers are written to only when that is safe: a private, writable, contiguous
-    array of its own memory. Any other one is copied first (the result is the same)."""
+    """Donated buffers are written to only when that is safe: a contiguous, writable array
+    owning its memory, which no other argument shares. Any other one is copied first (the
+    result is the same)."""
+    xp = backend.xp
     for i in donated:
         x = raws[i]
-        ok = hasattr(x, "flags") and x.flags.c_contiguous and x.flags.writeable and getattr(
+        flags = getattr(x, "flags", None)
+        ok = flags is not None and flags.c_contiguous and flags.writeable and getattr(
             x, "base", None) is None
         if ok:
-            ok = not any(r is x or getattr(r, "base", None) is x
-                         for j, r in enumerate(raws) if j != i)
+            ok = not any(bool(xp.may_share_memory(x, r)) for j, r in enumerate(raws)
+                         if j != i and hasattr(r, "shape"))
         if not ok:
-            raws[i] = backend.xp.array(x, copy=True)
+            raws[i] = xp.array(x, copy=True)
     return raws
 
 
@@ -165,10 +169,14 @@ class _Writer:
 
 
 def _unary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    if eqn.params:
+        return None  # a variant this table does not know: the implementation decides
     return Emit(f"{w.fn(_UNARY[eqn.prim.name])}({a[0]}{{out}})", "fresh", True, True)
 
 
 def _binary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    if eqn.params:
+        return None
     return Emit(f"{w.fn(_BINARY[eqn.prim.name])}({a[0]}, {a[1]}{{out}})", "fresh", True, True)
 
 
@@ -196,6 +204,9 @@ def _convert(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 
 def _reduce(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    x = eqn.invars[0].aval
+    if set(eqn.params) != {"axes"} or any(x.shape[k] == 0 for k in eqn.params["axes"]):
+        return None  # an empty reduction: the implementation gives max/min's identity
     name = _REDUCE[eqn.prim.name]
     dt = f", dtype={w.dtype(eqn.outvars[0].aval.dtype)}" if name in ("sum", "prod") else ""
     return Emit(f"{w.fn(name)}({a[0]}, axis={eqn.params['axes']}{dt}{{out}})", "fresh",
@@ -455,7 +466,10 @@ class _Lowering:
         return self.w.value("types", self.backend.array_types, key="types")
 
     def output(self, a: Atom) -> str:
-        if isinstance(a, Literal) or a in self.consts or not a.aval.shape:
+        if isinstance(a, Var) and a in self.consts:
+            # A copy: the caller may donate it later, and the constant must stay as it is.
+            return f"{self.w.fn('array')}({self.names[a]}, copy=True)"
+        if isinstance(a, Literal) or not a.aval.shape:
             types = self.fix_name()
             return f"_fix({self.atom(a)}, {self.w.dtype(a.aval.dtype)}, _xp, {types})"
         return self.names[a]
@@ -464,6 +478,8 @@ class _Lowering:
         args = [self.atom(a) for a in eqn.invars]
         emitter = EMITTERS.get(eqn.prim.name)
         emit = emitter(self.w, eqn, args) if emitter is not None else None
+        if emit is None and call_jaxpr(eqn) is not None:
+            emit = self.call(eqn, args)
         out_buf, inplace = None, False
         if eqn.prim.name in _INPLACE:
             out_buf = self.dying_owned(i, eqn, _INPLACE[eqn.prim.name])
@@ -505,6 +521,17 @@ class _Lowering:
         return Emit(f"_fix({call}, {self.w.dtype(eqn.outvars[0].aval.dtype)}, _xp, {types})",
                     "opaque")
 
+    def call(self, eqn: Eqn, args: list[str]) -> Emit:
+        """A call the passes kept (a ``checkpoint`` that must stay apart): its jaxpr is
+        optimized and compiled on its own, and called from here."""
+        from .passes import optimize
+
+        callee, _ = optimize(call_jaxpr(eqn))
+        sub = _Lowering(callee, self.backend, (), self.debug_nans, self.name).run()
+        self.plan.peak_bytes = max(self.plan.peak_bytes, self.live + sub.plan.peak_bytes)
+        fn = self.w.value("call", sub.fn)
+        return Emit(f"{fn}({', '.join(args)})", "opaque")
+
     def inplace(self, eqn: Eqn, args: list[str]) -> Emit:
         if eqn.prim.name == "scatter":
             fn = self.w.value("scatter_into", _scatter_into, key="scatter_into")
@@ -514,9 +541,10 @@ class _Lowering:
         return Emit(f"{fn}(_xp, {', '.join(args)})", "fresh")
 
     # --- memory
-    def dying_owned(self, i: int, eqn: Eqn, k: int) -> _Buf | None:
+    def dying_owned(self, i: int, eqn: Eqn, k: int, elementwise: bool = False) -> _Buf | None:
         """Operand ``k``'s buffer if it is owned, is that buffer (not a view into it), has
-        the result's shape and dtype, dies here, and no other operand reads it."""
+        the result's shape and dtype, dies here, and no other operand reads it — except, for
+        an elementwise operation, as this very array (``add d d`` may write over ``d``)."""
         a = eqn.invars[k]
         if not isinstance(a, Var) or _key(a) != _key(eqn.outvars[0]):
             return None
@@ -525,14 +553,14 @@ class _Lowering:
             return None
         b = bufs[0]
         if b.last != i or any(b in self.bufs.get(x, []) for j, x in enumerate(eqn.invars)
-                              if j != k and isinstance(x, Var)):
+                              if isinstance(x, Var) and j != k and not (elementwise and x is a)):
             return None
         return b
 
     def reusable(self, i: int, eqn: Eqn, emit: Emit) -> _Buf | None:
         if emit.elementwise:
             for k in range(len(eqn.invars)):
-                b = self.dying_owned(i, eqn, k)
+                b = self.dying_owned(i, eqn, k, elementwise=True)
                 if b is not None:
                     return b
         free = self.pool.get(_key(eqn.outvars[0]))

@@ -2,10 +2,10 @@
 
 A jitted function keeps a cache keyed by everything tracing depends on: the pytree
 structure of the arguments, each leaf's shape, dtype and weak type, the static arguments'
-values, the config flags and the backend. On a miss it traces the function with abstract
-values into a jaxpr; the first time it runs on a backend, :mod:`.passes` optimize that jaxpr
-and :mod:`.codegen` turns it into one straight-line Python function calling the backend,
-with its buffers planned. Later calls go straight to that function.
+values and the config flags. On a miss it traces the function with abstract values into a
+jaxpr; the first time that trace runs on a backend, :mod:`.passes` optimize the jaxpr and
+:mod:`.codegen` turns it into one straight-line Python function calling the backend, with
+its buffers planned. Later calls go straight to that function.
 
 Under another transform (``grad``, ``vmap``, an outer ``jit``, ``make_jaxpr``) the call binds
 ``pjit``, a primitive holding the traced jaxpr: ``make_jaxpr(jit(f))`` shows it as one
@@ -71,26 +71,28 @@ def _pjit_abstract_eval(*avals: Any, jaxpr: Jaxpr, name: str) -> list:
     return list(jaxpr.out_avals)
 
 
-_exe_cache: dict[tuple, codegen.Executable] = {}
-_exe_lock = threading.Lock()
+_cache_lock = threading.Lock()
 
 
-def _forget(cache: dict, jaxpr_id: int) -> None:
-    for k in [k for k in cache if k[0] == jaxpr_id]:
-        cache.pop(k, None)
+def _side_cache(jaxpr: Jaxpr, what: str) -> dict:
+    """A cache kept on the jaxpr itself, so that it goes when the jaxpr does (what it holds
+    refers back to the jaxpr: a global table would keep both alive forever)."""
+    cache = jaxpr.__dict__.get(what)
+    if cache is None:
+        with _cache_lock:
+            cache = jaxpr.__dict__.setdefault(what, {})
+    return cache
 
 
 def _compiled_call(jaxpr: Jaxpr, name: str, backend: Any) -> codegen.Executable:
     """The executable of a ``pjit`` equation's jaxpr, compiled once per backend and flags."""
-    key = (id(jaxpr), backend.name, config.debug_nans)
-    exe = _exe_cache.get(key)
+    cache = _side_cache(jaxpr, "_jit_executables")
+    key = (backend.name, config.debug_nans)
+    exe = cache.get(key)
     if exe is None:
         opt, _ = optimize(jaxpr)
-        exe = codegen.lower(opt, backend, debug_nans=config.debug_nans, name=_ident(name))
-        with _exe_lock:
-            if not any(k[0] == id(jaxpr) for k in _exe_cache):
-                weakref.finalize(jaxpr, _forget, _exe_cache, id(jaxpr))
-            _exe_cache[key] = exe
+        exe = cache[key] = codegen.lower(opt, backend, debug_nans=config.debug_nans,
+                                         name=_ident(name))
     return exe
 
 
@@ -112,21 +114,15 @@ def _pjit_impl(xp: Any, *raws: Any, jaxpr: Jaxpr, name: str) -> list:
 pjit_p.def_impl(_pjit_impl)
 pjit_p.def_abstract_eval(_pjit_abstract_eval)
 
-_derived_cache: dict[tuple, Any] = {}
-_derived_lock = threading.Lock()
-
-
 def _derived(jaxpr: Jaxpr, key: Any, make: Callable[[], Any]) -> Any:
     """A jitted helper (the jvp, vjp or vmap of ``jaxpr``), made once and cached."""
-    k = (id(jaxpr), key)
-    fn = _derived_cache.get(k)
+    cache = _side_cache(jaxpr, "_jit_derived")
+    fn = cache.get(key)
     if fn is None:
-        with _derived_lock:
-            fn = _derived_cache.get(k)
+        with _cache_lock:
+            fn = cache.get(key)
             if fn is None:
-                if not any(kk[0] == id(jaxpr) for kk in _derived_cache):
-                    weakref.finalize(jaxpr, _forget, _derived_cache, id(jaxpr))
-                fn = _derived_cache[k] = make()
+                fn = cache[key] = make()
     return fn
 
 
@@ -645,7 +641,8 @@ class Lowered:
             f"--- optimized jaxpr ({len(self.optimized_jaxpr.eqns)} equations) ---",
             pp_with_sources(self.optimized_jaxpr),
             f"--- cost estimate ---\n{self.cost}",
-            f"--- generated code ({self.plan.reused} buffers recycled) ---",
+            f"--- generated code ({self.plan.reused} results written into recycled "
+            "buffers) ---",
             self.source.rstrip(),
         ])
 
@@ -674,8 +671,8 @@ def pp_with_sources(jaxpr: Jaxpr) -> str:
         if eqn.source:
             text += f"    # {codegen._short(eqn.source)}"
         lines.append(text)
-    outs = ", ".join(names(a) for a in jaxpr.outvars)
-    return "\n".join([*lines, f"  in ({outs},) }}"])
+    outs = ", ".join(names(a) for a in jaxpr.outvars) + ("," if len(jaxpr.outvars) == 1 else "")
+    return "\n".join([*lines, f"  in ({outs}) }}"])
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] | None = (),
