@@ -52,3 +52,13 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 add_module_names = False
+
+
+def _always_reread(app, env, added, changed, removed):
+    """Re-read the tutorials and the API pages on every build, even an incremental one, so
+    that their outputs and entries always come from the current code."""
+    return [d for d in env.found_docs if d.startswith(("tutorials/", "api/"))]
+
+
+def setup(app):
+    app.connect("env-get-outdated", _always_reread)

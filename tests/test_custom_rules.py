@@ -423,3 +423,49 @@ def test_non_array_argument_names_nondiff_argnums():
         g = fd.custom_jvp(lambda x, y: x, nondiff_argnums=(3,))
         g.defjvp(lambda *a: None)
         fd.grad(lambda x: g(x, 1.0))(1.0)
+
+
+# --- jit ---------------------------------------------------------------------------------------
+
+
+def test_custom_rules_and_checkpoint_compose_with_jit():
+    if not hasattr(fd, "jit"):
+        pytest.skip("fd.jit is not available")
+    x = fnp.array([0.5, 1.0])
+    want = 1 / (1 + np.exp(-host(x)))
+    f = lambda x: fnp.sum(log1pexp(x))
+    np.testing.assert_allclose(host(fd.jit(fd.grad(f))(x)), want, rtol=1e-6)
+    np.testing.assert_allclose(host(fd.grad(lambda x: fnp.sum(fd.jit(log1pexp)(x)))(x)), want,
+                               rtol=1e-6)
+    clipped = lambda x: fnp.sum(5.0 * clip_gradient(-1.0, 1.0, x))
+    np.testing.assert_allclose(host(fd.jit(fd.grad(clipped))(x)), [1.0, 1.0])
+    np.testing.assert_allclose(host(fd.jit(fd.vmap(fd.grad(log1pexp)))(x)), want, rtol=1e-6)
+    block = fd.checkpoint(lambda x: fnp.sin(fnp.sin(x)))
+    g = fd.jit(fd.grad(lambda x: fnp.sum(block(x))))(x)
+    np.testing.assert_allclose(host(g), np.cos(np.sin(host(x))) * np.cos(host(x)), rtol=1e-6)
+
+
+def test_keyword_only_arguments_are_an_error():
+    @fd.custom_jvp
+    def f(x, *, scale=2.0):
+        return x * scale
+
+    f.defjvp(lambda p, t: (f(p[0]), 2.0 * t[0]))
+    assert float(fd.grad(f)(1.0)) == 2.0
+    with pytest.raises(TypeError, match=r"custom_jvp function f got keyword-only arguments "
+                                        r"\['scale'\].*positional"):
+        fd.grad(lambda x: f(x, scale=3.0))(1.0)
+
+
+def test_python_control_flow_inside_a_custom_function_under_a_transform():
+    @fd.custom_jvp
+    def f(x):
+        if x > 0:
+            return x
+        return -x
+
+    f.defjvp(lambda p, t: (f(p[0]), t[0]))
+    assert float(f(-2.0)) == 2.0  # no transform: the function is just called
+    with pytest.raises(fd.ConcretizationTypeError, match=r"custom_jvp function f is traced.*"
+                                                          r"fd.numpy.where.*nondiff_argnums"):
+        fd.grad(f)(1.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 import types
 
 from docutils import nodes
@@ -41,6 +42,19 @@ GROUP_TITLES = {
     "devices": "Devices", "checkpoint_io": "Saving and loading", "testing": "Testing",
     "config": "Configuration", "tracing": "Errors", "ir": "The IR",
 }
+
+# Names whose defining module would file them under a less telling title.
+NAME_GROUPS = {
+    ("funcdiff", "stop_gradient"): "Differentiation",
+    ("funcdiff", "Jaxpr"): "Inspecting programs",
+    ("funcdiff", "config"): "Configuration",
+    ("funcdiff", "ConcretizationTypeError"): "Errors",
+    ("funcdiff", "UnexpectedTracerError"): "Errors",
+}
+# Groups shown first on a module's page, in this order; the others follow alphabetically.
+FIRST_GROUPS = ["General", "Differentiation", "Vectorization", "Compilation", "Arrays",
+                "Array creation", "Elementwise math", "Elementwise operations", "Keys",
+                "Optimizers", "Datasets", "Module", "Linear", "Convolutions"]
 
 # A line for data that carries no docstring of its own.
 DATA_DOCS = {
@@ -93,14 +107,44 @@ def _data_doc(name: str, obj: object) -> list[str]:
     return ["Re-exported from NumPy, as in ``jax.numpy``."]
 
 
-def _group(mod_name: str, obj: object, kind: str) -> str:
+def _defining_submodule(mod_name: str, name: str, obj: object) -> str | None:
+    """The submodule of ``mod_name`` that holds ``obj`` under ``name``, for objects whose
+    ``__module__`` names the package itself (made by a factory, e.g. the scalar types)."""
+    for sub in sorted(m for m in sys.modules if m.startswith(mod_name + ".")):
+        if any(v is obj for v in vars(sys.modules[sub]).values()):
+            return sub
+    return None
+
+
+def _group(mod_name: str, name: str, obj: object, kind: str) -> str:
+    if (mod_name, name) in NAME_GROUPS:
+        return NAME_GROUPS[(mod_name, name)]
     if kind in ("primitive", "data"):
-        return "Constants" if kind == "data" else "Primitives"
+        return "Objects and constants" if kind == "data" else "Primitives"
     owner = getattr(obj, "__module__", None) or mod_name
+    if owner == mod_name:
+        owner = _defining_submodule(mod_name, name, obj) or owner
     last = owner.rsplit(".", 1)[-1]
     if owner == mod_name or last == "__init__":
-        return "Main"
+        return "General"
     return GROUP_TITLES.get(last, last.replace("_", " ").capitalize())
+
+
+def _alias_of(name: str, obj: object, names: dict[int, str]) -> str | None:
+    """The public name this one repeats (``fnp.absolute`` is ``fnp.abs``), if any."""
+    canonical = names.get(id(obj))
+    return canonical if canonical is not None and canonical != name else None
+
+
+def _top_level_name(name: str, obj: object) -> str | None:
+    """``funcdiff.X`` when this is another name for the top-level ``fd.X`` (``fnp.ndarray``
+    is ``fd.Array``)."""
+    import funcdiff
+
+    own = getattr(obj, "__name__", name)
+    if own != name and getattr(funcdiff, own, None) is obj:
+        return f"~funcdiff.{own}"
+    return None
 
 
 class ApiModule(SphinxDirective):
@@ -125,17 +169,30 @@ class ApiModule(SphinxDirective):
         prefixes = self.options.get("public-from", mod_name).split()
         exclude = set(self.options.get("exclude", "").split())
         bare = set(self.options.get("no-members", "").split())
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for name in public_names(mod, prefixes):
-            if name in exclude:
-                continue
+        groups: dict[str, list[tuple[str, str, object]]] = {}
+        names = [n for n in public_names(mod, prefixes) if n not in exclude]
+        # Each object's canonical name: its own __name__ when that is public, else the first.
+        canonical: dict[int, str] = {}
+        for name in names:
+            obj = getattr(mod, name)
+            if getattr(obj, "__name__", None) == name or id(obj) not in canonical:
+                canonical[id(obj)] = name
+        for name in names:
             obj = getattr(mod, name)
             kind = _kind(obj)
-            groups.setdefault(_group(mod_name, obj, kind), []).append((name, kind, obj))
+            group = _group(mod_name, name, obj, kind)
+            if kind in ("class", "exception", "function"):
+                if _alias_of(name, obj, canonical):
+                    kind = "alias:" + canonical[id(obj)]
+                elif mod_name != "funcdiff" and _top_level_name(name, obj):
+                    kind = "alias:" + _top_level_name(name, obj)
+            groups.setdefault(group, []).append((name, kind, obj))
         if getattr(mod, "__file__", None):
             self.env.note_dependency(mod.__file__)
         lines = [f".. currentmodule:: {mod_name}", ""]
-        order = sorted(groups, key=lambda g: (g != "Main", g in ("Constants", "Primitives"), g))
+        rank = {g: i for i, g in enumerate(FIRST_GROUPS)}
+        order = sorted(groups, key=lambda g: (
+            rank.get(g, len(rank)), g in ("Objects and constants", "Primitives"), g))
         for title in order:
             lines += self._group_lines(title, groups[title], bare)
         node = nodes.section()
@@ -153,6 +210,11 @@ class ApiModule(SphinxDirective):
         lines += [".. autosummary::", "   :nosignatures:", ""]
         lines += [f"   {n}" for n, _, _ in entries] + [""]
         for name, kind, obj in entries:
+            if kind.startswith("alias:"):
+                target = kind.split(":", 1)[1]
+                role = "class" if inspect.isclass(obj) else "func"
+                lines += [f".. py:data:: {name}", "", f"   Alias of :py:{role}:`{target}`.", ""]
+                continue
             if kind == "data":
                 lines += [f".. py:data:: {name}", ""]
                 lines += [f"   {line}" if line else "" for line in _data_doc(name, obj)]

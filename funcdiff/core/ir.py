@@ -123,8 +123,10 @@ def _literal_str(val: Any) -> str:
         val = val[()]
     if isinstance(val, (bool, np.bool_)):
         return str(bool(val))
-    if isinstance(val, (float, np.floating)):
-        return repr(float(val))
+    if isinstance(val, np.floating):
+        return str(val)  # shortest digits of its own precision: 0.01, not 0.009999999776…
+    if isinstance(val, float):
+        return repr(val)
     if isinstance(val, (int, np.integer)):
         return str(int(val))
     return str(val)

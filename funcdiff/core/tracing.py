@@ -219,11 +219,14 @@ class EvalInterpreter(Interpreter):
         out_avals = prim.abstract_eval(*avals, **params)
         backend = backend or _backend.get_backend()
         outs = prim.impl(backend.xp, *vals, **params)
-        if not prim.multiple_results:
-            outs = (outs,)
         types = backend.array_types
-        results = [ArrayImpl(o, a) if o.__class__ in types and o.dtype == a.dtype
-                   else _wrap(o, a, backend) for o, a in zip(outs, out_avals)]
+        if not prim.multiple_results:
+            a = out_avals[0]
+            results = [ArrayImpl(outs, a) if outs.__class__ in types and outs.dtype == a.dtype
+                       else _wrap(outs, a, backend)]
+        else:
+            results = [ArrayImpl(o, a) if o.__class__ in types and o.dtype == a.dtype
+                       else _wrap(o, a, backend) for o, a in zip(outs, out_avals, strict=True)]
         if config._values["debug_nans"]:
             _check_nans(prim, results)
         return results

@@ -35,6 +35,25 @@ def operands(*args: Any) -> list[Any]:
 
 def typed_scalar(x: Any, dtype: np.dtype, weak: bool = True) -> Any:
     """``x`` as a scalar of ``dtype``: weak (a NumPy scalar) or strong (a 0-d array)."""
+    if weak:
+        # Rules use a few constants (1, 0.5, 2.0…) over and over: NumPy scalars are
+        # immutable, so each is made once per dtype. NaN and -0.0 are made every time.
+        t = type(x)
+        if (t is int or (t is float and x == x and x != 0.0)) and x in _SMALL_CONSTANTS:
+            key = (t, x, dtype)
+            out = _typed_scalars.get(key)
+            if out is None:
+                out = _typed_scalars[key] = _typed_scalar(x, dtype, True)
+            return out
+    return _typed_scalar(x, dtype, weak)
+
+
+# Constants cached by typed_scalar (a fixed set, so the cache stays small).
+_SMALL_CONSTANTS = frozenset([-2, -1, 0, 1, 2, 3, -0.5, 0.5, 1.0, -1.0, 2.0, 3.0, 1 / 3])
+_typed_scalars: dict[tuple, Any] = {}
+
+
+def _typed_scalar(x: Any, dtype: np.dtype, weak: bool) -> Any:
     if isinstance(x, complex) and dtype.kind != "c":
         raise TypeError(f"cannot use the complex scalar {x} in an operation on {dtype}")
     if isinstance(x, float) and dtype.kind in "biu" and not float(x).is_integer():

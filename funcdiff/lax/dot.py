@@ -85,9 +85,9 @@ def _transpose_lhs(ct: Any, x_aval: ShapedArray, y: Any, *, dimension_numbers,
     # Either ct·y (axes: batch, lhs free, contracted) or y·ct (batch, contracted, lhs free):
     # take the one already in lhs's layout, so no transpose is needed when there is one.
     if _is_identity([*lb, *contracted, *lf]) and not _is_identity([*lb, *lf, *contracted]):
-        out = dot_general(y, ct, ((rf, ct_rf), (tuple(rb), tuple(range(nb)))))
+        out = _dot(y, ct, ((rf, ct_rf), (tuple(rb), tuple(range(nb)))))
         return _cast(out, x_aval.dtype)
-    out = dot_general(ct, y, ((ct_rf, rf), (tuple(range(nb)), tuple(rb))))
+    out = _dot(ct, y, ((ct_rf, rf), (tuple(range(nb)), tuple(rb))))
     return _cast(transpose_(out, _inverse([*lb, *lf, *contracted])), x_aval.dtype)
 
 
@@ -101,10 +101,16 @@ def _transpose_rhs(ct: Any, x: Any, y_aval: ShapedArray, *, dimension_numbers,
     contracted = [rc[lc.index(c)] for c in sorted(lc)]
     # Either ct·x (axes: batch, rhs free, contracted) or x·ct (batch, contracted, rhs free).
     if _is_identity([*rb, *contracted, *rf]) and not _is_identity([*rb, *rf, *contracted]):
-        out = dot_general(x, ct, ((lf, ct_lf), (tuple(lb), tuple(range(nb)))))
+        out = _dot(x, ct, ((lf, ct_lf), (tuple(lb), tuple(range(nb)))))
         return _cast(out, y_aval.dtype)
-    out = dot_general(ct, x, ((ct_lf, lf), (tuple(range(nb)), tuple(lb))))
+    out = _dot(ct, x, ((ct_lf, lf), (tuple(range(nb)), tuple(lb))))
     return _cast(transpose_(out, _inverse([*rb, *rf, *contracted])), y_aval.dtype)
+
+
+def _dot(lhs: Any, rhs: Any, dimension_numbers: Any) -> Any:
+    # The transposes build canonical dimension numbers already: bind without the wrapper.
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dimension_numbers,
+                              preferred_element_type=None)
 
 
 def _is_identity(axes: Sequence[int]) -> bool:

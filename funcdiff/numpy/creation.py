@@ -585,37 +585,3 @@ def fromfunction(function: Any, shape: Any, *, dtype: Any = float, **kwargs: Any
     dims = _shape(shape, "fromfunction")
     dt = _dtype(dtype, None, "fromfunction")
     return function(*(lax.broadcasted_iota(dt, dims, i) for i in range(len(dims))), **kwargs)
-
-
-def diagflat(v: Any, k: int = 0) -> Array:
-    """A 2-D array with the flattened ``v`` on its ``k``-th diagonal.
-
-    Examples:
-        >>> import funcdiff.numpy as fnp
-        >>> fnp.diagflat(fnp.array([1, 2]))
-        Array([[1, 0],
-               [0, 2]], dtype=int32)
-    """
-    from .products import diag
-
-    return diag(lax.reshape(asarray_op(v), (-1,)), k)
-
-
-def vander(x: Any, N: int | None = None, increasing: bool = False) -> Array:
-    """The Vandermonde matrix: columns are powers of ``x`` (decreasing by default).
-
-    Examples:
-        >>> import funcdiff.numpy as fnp
-        >>> fnp.vander(fnp.array([1, 2, 3]), 3)
-        Array([[1, 1, 1],
-               [4, 2, 1],
-               [9, 3, 1]], dtype=int32)
-    """
-    from .ufuncs import power
-
-    x = asarray_op(x)
-    if get_aval(x).ndim != 1:
-        raise ValueError(f"vander: x must be 1-D, got shape {get_aval(x).shape}")
-    n = get_aval(x).shape[0] if N is None else operator.index(N)
-    exps = np.arange(n)[::1 if increasing else -1].astype(np.int32)
-    return power(lax.reshape(x, (-1, 1)), array_from_host(exps))

@@ -23,7 +23,7 @@ from .. import lax
 from ..core import dtypes
 from ..core.array import Array, ArrayImpl
 from ..core.source import at_user_line
-from ..core.tracing import ConcretizationTypeError, Tracer, get_aval, to_host
+from ..core.tracing import ConcretizationTypeError, get_aval, to_host
 from ._promote import asarray_op, axis1, type_error, value_error
 
 _INT_TYPES = (int, np.integer)
@@ -53,9 +53,12 @@ def _entry(i: Any) -> Any:
                                f"got {host.dtype}")
         i = asarray_op(host)
     if isinstance(i, Array):
-        if get_aval(i).dtype.kind not in "iub":
+        aval = get_aval(i)
+        if aval.dtype.kind not in "iub":
             raise _index_error(f"arrays used as indices must be of integer or boolean type, "
-                               f"got {get_aval(i).str_short()}")
+                               f"got {aval.str_short()}")
+        if aval.dtype == dtypes.bool_ and aval.ndim == 0:
+            return bool(_mask_to_host(i))  # a 0-d mask acts like the scalar True or False
         return i
     raise _index_error(
         "only integers, slices (`:`), ellipsis (`...`), None (`fnp.newaxis`) and integer or "
@@ -104,24 +107,24 @@ def _consumed(i: Any) -> int:
     if i is None or i is Ellipsis or isinstance(i, bool):
         return 0
     if isinstance(i, Array) and get_aval(i).dtype == dtypes.bool_:
-        return max(get_aval(i).ndim, 1) if get_aval(i).ndim else 0
+        return get_aval(i).ndim  # a mask covers as many axes as it has
     return 1
 
 
+def _mask_to_host(mask: Any) -> np.ndarray:
+    try:
+        return to_host(mask)
+    except ConcretizationTypeError:
+        raise IndexError(
+            f"boolean indexing needs a concrete mask: the result's shape "
+            f"({get_aval(mask).str_short()} mask) would depend on its values, which are "
+            f"not known while tracing{at_user_line()}. Use fnp.where(mask, x, 0) to keep "
+            "the shape, or nonzero(mask, size=...) for a fixed number of elements."
+        ) from None
+
+
 def _mask_to_indices(mask: Any) -> list:
-    if isinstance(mask, Tracer):
-        try:
-            host = to_host(mask)
-        except ConcretizationTypeError:
-            raise IndexError(
-                f"boolean indexing needs a concrete mask: the result's shape "
-                f"({get_aval(mask).str_short()} mask) would depend on its values, which are "
-                f"not known while tracing{at_user_line()}. Use fnp.where(mask, x, 0) to keep "
-                "the shape, or nonzero(mask, size=...) for a fixed number of elements."
-            ) from None
-    else:
-        host = to_host(mask)
-    return [asarray_op(n.astype(np.int32)) for n in np.nonzero(host)]
+    return [asarray_op(n.astype(np.int32)) for n in np.nonzero(_mask_to_host(mask))]
 
 
 def getitem(x: Any, idx: Any) -> Any:
@@ -242,11 +245,7 @@ def positions(shape: tuple, idx: Any, mode: str = "drop") -> Any:
     marked = [_mark_out_of_range(i, shape[d]) if d is not None else i
               for i, d in zip(entries, _entry_dims(entries))]
     if _is_static(marked):
-        host = np.pad(np.arange(size, dtype=np.int32).reshape(shape), [(0, 1)] * len(shape),
-                      constant_values=size)
-        sel = host[tuple(_host_entry(i, shape[d]) if d is not None else i
-                         for i, d in zip(marked, _entry_dims(marked)))]
-        return asarray_op(np.asarray(sel, dtype=np.int32))
+        return asarray_op(_host_positions(shape, marked))
     iota = lax.pad(lax.reshape(lax.iota(dtypes.int32, size), shape), np.int32(size),
                    [(0, 1, 0)] * len(shape))
     return _getitem(iota, marked, shape)
@@ -271,6 +270,22 @@ def _basic_positions(shape: tuple, entries: list) -> Any:
     if dropped:
         pos = np.full(pos.shape, math.prod(shape))
     return asarray_op(pos.reshape(out_shape).astype(np.int32))
+
+
+def _host_positions(shape: tuple, marked: list) -> np.ndarray:
+    """Static positions in O(selection) memory: each axis's coordinate is read from a
+    broadcast (zero-stride) view of a padded arange, never from a full-size iota."""
+    padded = tuple(n + 1 for n in shape)
+    sel = tuple(_host_entry(i, shape[d]) if d is not None else i
+                for i, d in zip(marked, _entry_dims(marked)))
+    pos, outside = 0, False
+    for d, n in enumerate(shape):
+        view = [1] * len(shape)
+        view[d] = n + 1
+        coord = np.broadcast_to(np.arange(n + 1).reshape(view), padded)[sel]
+        pos = pos + coord.astype(np.int64) * math.prod(shape[d + 1:])
+        outside = outside | (coord == n)
+    return np.where(outside, math.prod(shape), pos).astype(np.int32)
 
 
 def _entry_dims(entries: list) -> list:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from .. import lax
+from ..core.convert import array_from_host
 from ..core.tracing import get_aval
 from ._promote import asarray_op, axis1, promote_dtypes, promote_inexact, shape_error, value_error
 
@@ -381,3 +383,35 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
         out = lax.select(lax.gt(x, lax.reshape(lax.slice_in_dim(xp, n - 1, n), ())),
                          lax.broadcast_to(hi, get_aval(out).shape), out)
     return out
+
+
+def diagflat(v: Any, k: int = 0) -> Any:
+    """A 2-D array with the flattened ``v`` on its ``k``-th diagonal.
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.diagflat(fnp.array([1, 2]))
+        Array([[1, 0],
+               [0, 2]], dtype=int32)
+    """
+    return diag(lax.reshape(asarray_op(v), (-1,)), k)
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
+    """The Vandermonde matrix: columns are powers of ``x`` (decreasing by default).
+
+    Examples:
+        >>> import funcdiff.numpy as fnp
+        >>> fnp.vander(fnp.array([1, 2, 3]), 3)
+        Array([[1, 1, 1],
+               [4, 2, 1],
+               [9, 3, 1]], dtype=int32)
+    """
+    from .ufuncs import power
+
+    x = asarray_op(x)
+    if get_aval(x).ndim != 1:
+        raise ValueError(f"vander: x must be 1-D, got shape {get_aval(x).shape}")
+    n = get_aval(x).shape[0] if N is None else operator.index(N)
+    exps = np.arange(n)[::1 if increasing else -1].astype(np.int32)
+    return power(lax.reshape(x, (-1, 1)), array_from_host(exps))

@@ -344,23 +344,26 @@ def clip(arr: Any = None, /, min: Any = None, max: Any = None, *, a: Any = None,
     return asarray_op(x)
 
 
-def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+def where(condition: Any, x: Any = None, y: Any = None, /, *, size: int | None = None,
+          fill_value: Any = None) -> Any:
     """``x`` where ``condition`` holds, else ``y`` (broadcast together).
 
-    Only the three-argument form is supported: the one-argument form's output shape
-    depends on values; use ``nonzero`` on concrete data.
+    With only ``condition``, the indices where it holds (:func:`nonzero`, which needs
+    concrete values unless a static ``size`` is given).
 
     Examples:
         >>> import funcdiff.numpy as fnp
         >>> fnp.where(fnp.array([True, False]), fnp.ones(2), fnp.zeros(2))
         Array([1., 0.], dtype=float32)
+        >>> fnp.where(fnp.array([0, 3, 0, 5]))
+        (Array([1, 3], dtype=int32),)
     """
     if x is None or y is None:
         if x is None and y is None:
             from .manipulation import nonzero
 
-            return nonzero(condition)
-        raise ValueError("where takes either 1 or 3 arguments")
+            return nonzero(condition, size=size, fill_value=fill_value)
+        raise value_error("where takes either 1 or 3 arguments (condition, x, y)")
     c = _bool(condition)
     x, y = promote_dtypes(x, y)
     return lax.select(c, x, y)
@@ -414,9 +417,7 @@ def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: boo
         >>> fnp.isclose(fnp.array([1.0, 2.0]), fnp.array([1.0 + 1e-9, 2.1]))
         Array([ True, False], dtype=bool)
     """
-    a, b = promote_dtypes(a, b, op="isclose")
-    if not dtypes.is_inexact(get_aval(a).dtype):
-        return equal(a, b)
+    a, b = promote_inexact(a, b, op="isclose")
     close = lax.le(lax.abs(lax.sub(a, b)), add(atol, multiply(rtol, lax.abs(b))))
     close = lax.bitwise_and(close, lax.bitwise_and(isfinite(a), isfinite(b)))
     close = lax.bitwise_or(close, lax.eq(a, b))

@@ -1,11 +1,14 @@
 """Automatic differentiation: forward mode (``jvp``) and reverse mode (``vjp``, ``grad``).
 
-Reverse mode records the function into a jaxpr with a *concrete* builder (each value is
-also computed, so Python control flow follows the branch taken), then walks the equations
-backwards applying each primitive's VJP rule — or, where a primitive has only a JVP rule,
-linearizing that rule into a small linear jaxpr and transposing it. The rules are written
-in lax operations, so the backward pass is itself recorded by whatever interpreter is
-current: ``make_jaxpr(grad(f))`` shows it, and ``grad(grad(f))`` differentiates it.
+Reverse mode records the function into a jaxpr with a *concrete* builder, the tape (each
+value is also computed, so Python control flow follows the branch taken), then walks the
+equations backwards applying each primitive's VJP rule — or, where a primitive has only a
+JVP rule, linearizing that rule into a small linear jaxpr and transposing it. Primitives
+whose reverse rule needs values from the forward pass (``custom_vjp``'s ``fwd``, a
+``custom_jvp`` rule linearized once) register ``fwd_rules``/``bwd_rules``: the tape keeps
+their residuals. The rules are written in lax operations, so the backward pass is itself
+recorded by whatever interpreter is current: ``make_jaxpr(grad(f))`` shows it, and
+``grad(grad(f))`` differentiates it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..core import dtypes
+from .. import tree
+from ..core import tracing as _tracing
+from ..core.array import ArrayImpl
 from ..core.aval import ShapedArray
 from ..core.builder import BuilderTracer, JaxprBuilder
+from ..core.convert import as_operand
 from ..core.ir import Eqn, Jaxpr, Var
 from ..core.primitive import Primitive
 from ..core.tracing import (
@@ -134,19 +140,28 @@ class TapeBuilder(JaxprBuilder):
     def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> list:
         # The hot path of eager reverse mode: one pass over the arguments, no abstract eval
         # (the parent computed the values, whose avals are the outputs' types).
-        own = [a.__class__ is BuilderTracer and a._interp is self for a in args]
-        if True not in own:
+        parent_args, invars, own = [], [], False
+        for a in args:
+            if a.__class__ is BuilderTracer and a._interp is self:
+                own = True
+                parent_args.append(a.val)
+                invars.append(a.var)
+            else:
+                parent_args.append(a)
+                invars.append(None)
+        if not own:
             return self.parent.process(prim, args, params)
-        parent_args = [a.val if o else a for a, o in zip(args, own)]
+        for i, v in enumerate(invars):
+            if v is None:
+                invars[i] = self.atom(args[i])
         fwd = fwd_rules.get(prim)
-        res = None
         if fwd is None:
             vals = self.parent.process(prim, parent_args, params)
         else:
-            diff = [o and dtypes.is_inexact(a.aval.dtype) for a, o in zip(args, own)]
+            diff = [v.__class__ is Var and a.__class__ is BuilderTracer and a._interp is self
+                    and v.aval.dtype.kind in "fc" for a, v in zip(args, invars, strict=True)]
             vals, res = process_in(self.parent, fwd, parent_args, diff, **params)
-        invars = [a.var if o else self.atom(a) for a, o in zip(args, own)]
-        outvars = [Var(get_aval(v)) for v in vals]
+        outvars = [Var(v.aval if v.__class__ is ArrayImpl else get_aval(v)) for v in vals]
         eqn = Eqn(prim, invars, outvars, params)
         self.eqns.append(eqn)
         if fwd is not None:
@@ -163,7 +178,8 @@ _lax_module: Any = None
 
 
 def _lax() -> Any:
-    # funcdiff.lax imports this module; look it up once, not on every cotangent.
+    # Imported on first use (lax's modules import the transforms), then kept: this runs
+    # for every cotangent.
     global _lax_module
     if _lax_module is None:
         from .. import lax
@@ -353,13 +369,14 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
     mapping flat output cotangents (``None`` for zero) to flat input cotangents, and the aux
     pytree (with this trace's tracers replaced by their values) when ``has_aux``.
     """
-    from .. import tree
-    from ..core.convert import as_operand
-
-    builder = TapeBuilder(current_interpreter())
+    state = _tracing._state
+    builder = TapeBuilder(state.current)
     ins = [builder.new_arg(get_aval(p), p) for p in primals]
-    with use_interpreter(builder):
+    state.current = builder
+    try:
         out = fn(*ins)
+    finally:
+        state.current = builder.parent
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):

@@ -177,13 +177,26 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
         out, backward, aux = vjp_flat(partial, leaves, has_aux)
         aval = _scalar_output_aval(fun, out)
-        from .. import lax
-
-        g = tree.unflatten(in_tree, backward([lax.full((), 1, aval.dtype)]))
+        g = tree.unflatten(in_tree, backward([_one(aval.dtype)]))
         g = g[0] if isinstance(argnums, int) else g
         return ((out, aux) if has_aux else out), g
 
     return vg
+
+
+_ones: dict[tuple, Any] = {}
+
+
+def _one(dtype: Any) -> Any:
+    """The scalar 1 of ``dtype``, grad's output cotangent: made once per dtype and backend
+    (arrays are immutable, so every gradient may share it)."""
+    from .. import backend, lax
+
+    key = (dtype, backend.get_backend())
+    one = _ones.get(key)
+    if one is None:
+        one = _ones[key] = lax.full((), 1, dtype)
+    return one
 
 
 def _scalar_output_aval(fun: Callable, out: Any) -> Any:

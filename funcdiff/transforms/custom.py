@@ -34,6 +34,7 @@ from ..core.convert import as_operand
 from ..core.ir import Jaxpr
 from ..core.primitive import Primitive
 from ..core.tracing import (
+    ConcretizationTypeError,
     EvalInterpreter,
     current_interpreter,
     eval_jaxpr,
@@ -110,30 +111,37 @@ def _is_leaf_value(x: Any) -> bool:
     return tree.structure(x) == _LEAF
 
 
-def _signature(fun: Callable) -> inspect.Signature | None:
+def _signature(fun: Callable) -> tuple[inspect.Signature | None, int]:
+    """``fun``'s signature and its number of positional parameters (``-1``: unknown)."""
     try:
-        return inspect.signature(fun)
+        sig = inspect.signature(fun)
     except (TypeError, ValueError):
-        return None
+        return None, -1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sig, sum(p.kind in kinds for p in sig.parameters.values())
 
 
-def _resolve_args(fun: Callable, sig: inspect.Signature | None, args: tuple, kwargs: dict,
-                  kind: str) -> tuple:
+def _resolve_args(fun: Callable, sig: tuple[inspect.Signature | None, int], args: tuple,
+                  kwargs: dict, kind: str) -> tuple:
     """All arguments made positional by ``fun``'s signature, defaults filled in (as JAX)."""
-    if sig is None:
+    signature, n_positional = sig
+    if not kwargs and len(args) >= n_positional >= 0:
+        return args  # every positional parameter is given: nothing to fill in
+    if signature is None:
         if kwargs:
             raise TypeError(
                 f"{kind} function {_fun_name(fun)} was called with keyword arguments but its "
                 "signature cannot be inspected; pass the arguments positionally"
             )
         return args
-    bound = sig.bind(*args, **kwargs)
+    bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
-    if bound.kwargs:
+    passed = sorted(k for k in bound.kwargs if k in kwargs)
+    if passed:
         raise TypeError(
-            f"{kind} function {_fun_name(fun)} got keyword-only arguments "
-            f"{sorted(bound.kwargs)}; custom rules see positional arguments only, so make "
-            "them positional (or close over them)"
+            f"{kind} function {_fun_name(fun)} got keyword-only arguments {passed}; custom "
+            "rules see positional arguments only, so make them positional (or close over "
+            "them)"
         )
     return tuple(bound.args)
 
@@ -158,9 +166,17 @@ class _Call:
         leaves, self.in_tree = tree.flatten(dyn)
         self.leaves = [self._operand(x) for x in leaves]
         self.in_avals = [get_aval(x) for x in self.leaves]
-        self.jaxpr, self.consts, self.out_tree = trace_closed(
-            lambda *xs: fun(*self.full_args(xs)), self.in_avals, why=kind,
-            what=f"an output of {kind} function {_fun_name(fun)}")
+        try:
+            self.jaxpr, self.consts, self.out_tree = trace_closed(
+                lambda *xs: fun(*self.full_args(xs)), self.in_avals, why=kind,
+                what=f"an output of {kind} function {_fun_name(fun)}")
+        except ConcretizationTypeError as e:
+            raise ConcretizationTypeError(
+                f"{kind} function {_fun_name(fun)} is traced to a jaxpr when a transform is "
+                f"active, so Python control flow cannot depend on its array arguments: {e}. "
+                "Use fd.numpy.where or fd.lax.cond inside it, or pass Python values through "
+                "nondiff_argnums."
+            ) from None
         self.out_avals = [v.aval for v in self.jaxpr.outvars]
 
     def _operand(self, x: Any) -> Any:
