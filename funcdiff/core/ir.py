@@ -118,7 +118,7 @@ class _Names:
 
 def _literal_str(val: Any) -> str:
     if hasattr(val, "_value"):  # a 0-d funcdiff Array
-        val = val._host_scalar()
+        val = val._host()[()]
     if isinstance(val, np.ndarray):
         val = val[()]
     if isinstance(val, (bool, np.bool_)):
