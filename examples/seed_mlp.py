@@ -13,9 +13,6 @@ from __future__ import annotations
 import funcdiff as fd
 from funcdiff import nn, optim
 
-jit = getattr(fd, "jit", lambda f: f)  # fd.jit compiles the step; plain Python works too
-
-
 class SimpleNN(nn.Module):
     """``fc2(relu(fc1(x)))`` with ``fc1 = Linear(10, 20)`` and ``fc2 = Linear(20, 1)``."""
 
@@ -41,7 +38,7 @@ def main(epochs: int = 100, lr: float = 0.01, seed: int = 0, verbose: bool = Tru
     optimizer = optim.sgd(learning_rate=lr)
     opt_state = optimizer.init(model)
 
-    @jit
+    @fd.jit
     def train_step(model, opt_state, x, y):
         loss, grads = fd.value_and_grad(loss_fn)(model, x, y)  # grads: a SimpleNN of arrays
         updates, opt_state = optimizer.update(grads, opt_state, model)
