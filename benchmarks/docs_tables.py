@@ -69,7 +69,8 @@ def main() -> None:
         "",
         f"Measured on {datetime.date.today().isoformat()}: {cpu_name()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{versions(opts.python)}.",
+        f"{versions(opts.python)}. Timings vary by tens of percent from run to run on a shared "
+        "machine: compare the ratios within a table rather than absolute times.",
         "",
     ]
     for title, script, args in BENCHMARKS:
