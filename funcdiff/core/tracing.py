@@ -216,7 +216,7 @@ class EvalInterpreter(Interpreter):
             else:
                 avals.append(get_aval(x))
                 vals.append(x[()] if isinstance(x, np.ndarray) else x)
-        out_avals = prim.abstract_eval(*avals, **params)
+        out_avals = _cached_abstract_eval(prim, avals, params)
         backend = backend or _backend.get_backend()
         outs = prim.impl(backend.xp, *vals, **params)
         types = backend.array_types
@@ -230,6 +230,25 @@ class EvalInterpreter(Interpreter):
         if config._values["debug_nans"]:
             _check_nans(prim, results)
         return results
+
+
+_AVAL_CACHE: dict = {}
+
+
+def _cached_abstract_eval(prim: Primitive, avals: list, params: dict) -> list:
+    # Eager code applies the same op to the same types again and again (every training
+    # step): remember the shape rule's answer instead of re-deriving it each time.
+    try:
+        key = (prim, config._values["enable_x64"], *avals, *params.items())
+        out = _AVAL_CACHE.get(key)
+    except TypeError:  # unhashable params (sub-jaxprs): no caching
+        return prim.abstract_eval(*avals, **params)
+    if out is None:
+        out = prim.abstract_eval(*avals, **params)
+        if len(_AVAL_CACHE) > 8192:
+            _AVAL_CACHE.clear()
+        _AVAL_CACHE[key] = out
+    return out
 
 
 def _wrap(raw: Any, aval: ShapedArray, backend: Any) -> ArrayImpl:
