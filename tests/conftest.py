@@ -34,5 +34,5 @@ def pytest_collection_modifyitems(config, items):
     if not has_gpu:
         skip = pytest.mark.skip(reason="no CUDA GPU visible to CuPy")
         for item in items:
-            if "gpu" in item.keywords:
+            if item.get_closest_marker("gpu") is not None:
                 item.add_marker(skip)

@@ -8,20 +8,90 @@ from typing import Any
 import numpy as np
 
 
+def is_numpy(xp: Any) -> bool:
+    """Whether ``xp`` is NumPy itself (host arrays; every ufunc method exists)."""
+    return xp is np
+
+
+def is_cupy(xp: Any) -> bool:
+    """Whether ``xp`` is CuPy."""
+    return getattr(xp, "__name__", "") == "cupy"
+
+
+# Dtypes CuPy's scatter kernels (CUDA atomics) handle: add, max and min on these run as one
+# kernel (cupyx.scatter_add/max/min, spelled xp.add.at…); others go round by round.
+_ATOMIC = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.uint32,
+                                          np.int64, np.uint64))
+_SCATTER_UFUNC = {"add": "add", "mul": "multiply", "max": "maximum", "min": "minimum"}
+
+
 def scatter(xp: Any, out: Any, idx: tuple, updates: Any, mode: str) -> None:
-    """In place: ``out[idx] (mode)= updates`` with repeated indices accumulating."""
+    """In place: ``out[idx] (mode)= updates`` with repeated indices accumulating.
+
+    ``idx`` holds one integer array per leading axis of ``out`` (all in range, of one
+    shape); ``updates`` has that shape followed by ``out``'s remaining axes.
+
+    Examples:
+        >>> out = np.zeros(3)
+        >>> scatter(np, out, (np.array([0, 0, 2]),), np.array([1.0, 2.0, 5.0]), "add")
+        >>> out
+        array([3., 0., 5.])
+    """
     if mode == "set":
         out[idx] = updates
         return
-    if getattr(xp, "__name__", "") == "cupy":
-        import cupyx
+    name = _SCATTER_UFUNC[mode]
+    if is_numpy(xp) or (mode != "mul" and out.dtype in _ATOMIC):
+        getattr(xp, name).at(out, idx, updates)  # CuPy: cupyx.scatter_add/max/min
+        return
+    _scatter_rounds(xp, out, idx, updates, getattr(xp, name))
 
-        fn = {"add": cupyx.scatter_add, "max": cupyx.scatter_max, "min": cupyx.scatter_min}
-        if mode in fn:
-            fn[mode](out, idx, updates)
-            return
-    ufunc = {"add": xp.add, "mul": xp.multiply, "max": xp.maximum, "min": xp.minimum}[mode]
-    ufunc.at(out, idx, updates)
+
+def _scatter_rounds(xp: Any, out: Any, idx: tuple, updates: Any, ufunc: Any) -> None:
+    """``ufunc.at`` without it: the k-th update of each target goes in round k, so that no
+    round writes one element twice (plain fancy-index assignment is then exact)."""
+    if not idx or idx[0].size == 0:
+        return
+    shape = idx[0].shape
+    dims = tuple(int(d) for d in out.shape[:len(idx)])
+    flat = [xp.reshape(i, (-1,)) for i in idx]
+    key = xp.ravel_multi_index(tuple(flat), dims) if len(flat) > 1 else flat[0]
+    order = xp.argsort(key, kind="stable")
+    key_sorted = key[order]
+    first = xp.searchsorted(key_sorted, key_sorted, side="left")
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(order.size, dtype=order.dtype) - first
+    ups = xp.reshape(updates, (order.size, *updates.shape[len(shape):]))
+    for r in range(int(rank.max()) + 1):
+        sel = xp.nonzero(rank == r)[0]
+        target = tuple(i[sel] for i in flat)
+        out[target] = ufunc(out[target], ups[sel])
+
+
+def cumulative_extremum(xp: Any, x: Any, axis: int, mode: str) -> Any:
+    """Running maximum (``mode="max"``) or minimum along ``axis``.
+
+    NumPy has ``maximum.accumulate``; CuPy does not, so elsewhere it is a scan by doubling
+    (Hillis–Steele): log2(n) elementwise steps.
+
+    Examples:
+        >>> cumulative_extremum(np, np.array([1, 3, 2, 5, 4]), 0, "max")
+        array([1, 3, 3, 5, 5])
+    """
+    fn = xp.maximum if mode == "max" else xp.minimum
+    if is_numpy(xp):
+        return fn.accumulate(x, axis=axis)
+    out = x
+    n, step = x.shape[axis], 1
+    while step < n:
+        head = [slice(None)] * x.ndim
+        tail = [slice(None)] * x.ndim
+        head[axis] = slice(step, None)
+        tail[axis] = slice(None, n - step)
+        shifted = fn(out[tuple(head)], out[tuple(tail)])
+        out = xp.concatenate([out[tuple(tail[:axis] + [slice(0, step)])], shifted], axis=axis)
+        step *= 2
+    return out
 
 
 def population_count(xp: Any, x: Any) -> Any:

@@ -4,6 +4,10 @@ CuPy arrays raise when NumPy tries to read them (``np.asarray(x)``); this backen
 same on a CPU, so a test suite run with ``FUNCDIFF_BACKEND=strict`` catches every place
 that would break on a GPU. Computation goes through :data:`strict_np`, a namespace that
 unwraps, calls NumPy and wraps the results again, as ``cupy`` would compute on the device.
+
+It also refuses what CuPy refuses (the tables are in :mod:`.cupy_api`): NumPy functions,
+keyword arguments and ufunc methods CuPy does not have, host NumPy arrays passed where CuPy
+wants device arrays, and ``operator.index`` of an array (CuPy arrays have no ``__index__``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import cupy_api
 from .base import Backend, Device
 
 
@@ -67,6 +72,8 @@ class StrictArray:
             # Not the buffer protocols (`__array_interface__`…): NumPy would read the data
             # through them and the host copy would happen silently after all.
             raise AttributeError(name)
+        if name in cupy_api.NDARRAY_MISSING:
+            raise AttributeError(f"CuPy arrays have no attribute {name!r} (strict backend)")
         attr = getattr(self._a, name)
         if callable(attr):
             return lambda *a, **k: _wrap(attr(*_unwrap(a), **_unwrap_kw(k)))
@@ -91,7 +98,11 @@ class StrictArray:
         return int(self._a)
 
     def __index__(self) -> int:
-        return operator.index(self._a)
+        # CuPy arrays have no __index__ (int(x) works, x as a Python index does not).
+        raise TypeError(
+            "a strict-backend array cannot be used as a Python index (CuPy arrays have no "
+            "__index__): convert it explicitly with int(x)"
+        )
 
     def __complex__(self) -> complex:
         return complex(self._a)
@@ -128,47 +139,104 @@ for _name in ("neg", "pos", "abs", "invert"):
 StrictArray.__hash__ = None  # type: ignore[assignment]
 
 
+def _refuse_host(what: str, args: tuple, kwargs: dict) -> None:
+    """CuPy does not take host NumPy arrays where it computes: neither does this backend."""
+    for v in (*args, *kwargs.values()):
+        vs = v if type(v) in (tuple, list) else (v,)
+        if any(type(x) is np.ndarray for x in vs):
+            raise TypeError(
+                f"{what} got a host NumPy array: CuPy refuses those (no silent copy to the "
+                "device). Copy it first with xp.asarray(x), or keep it a Python/NumPy scalar"
+            )
+
+
+def _checked(prefix: str, name: str, attr: Any) -> Any:
+    """``attr`` (a NumPy function) as the strict namespace's, refusing what CuPy would."""
+    what = f"xp.{prefix}{name}"
+    ufunc = isinstance(attr, np.ufunc)
+
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        bad = cupy_api.bad_keywords(prefix, name, kwargs)
+        if bad:
+            raise TypeError(
+                f"{what} was called with keyword arguments {bad} that CuPy's version does not "
+                "take (strict backend); spell it so that both NumPy and CuPy accept it, or add "
+                "a helper to funcdiff/backend/extras.py"
+            )
+        if name not in cupy_api.FROM_HOST:
+            _refuse_host(what, args, kwargs)
+        return _wrap(attr(*_unwrap(args), **_unwrap_kw(kwargs)))
+
+    fn.__name__ = name
+    if ufunc:  # ufunc.at / reduce / accumulate, where CuPy has them
+        fn.at = _ufunc_method(attr, "at", name in cupy_api.UFUNC_AT, what)
+        fn.reduce = _ufunc_method(attr, "reduce", name in cupy_api.UFUNC_REDUCE, what)
+        fn.accumulate = _ufunc_method(attr, "accumulate", name in cupy_api.UFUNC_REDUCE, what)
+    return fn
+
+
+def _ufunc_method(ufunc: np.ufunc, method: str, supported: bool, what: str) -> Any:
+    bound = getattr(ufunc, method)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not supported:
+            raise NotImplementedError(
+                f"{what}.{method} does not exist on CuPy (strict backend): use a helper of "
+                "funcdiff/backend/extras.py (scatter, cumulative_extremum…) instead"
+            )
+        _refuse_host(f"{what}.{method}", args, kwargs)
+        out = bound(*_unwrap(args), **_unwrap_kw(kwargs))
+        return None if method == "at" else _wrap(out)
+
+    return call
+
+
 class _StrictNamespace:
-    """``xp`` for the strict backend: every NumPy function, unwrapping and re-wrapping."""
+    """``xp`` for the strict backend: NumPy's functions that CuPy also has, unwrapping and
+    re-wrapping."""
 
     ndarray = StrictArray
+    __name__ = "strict_np"
 
     def __init__(self) -> None:
         self._cache: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
+        if cupy_api.missing("", name):
+            raise AttributeError(
+                f"CuPy has no {name!r}, so the strict backend has none either: route the "
+                "NumPy/CuPy difference through funcdiff/backend/extras.py"
+            )
         attr = getattr(np, name)
         if isinstance(attr, type) or not callable(attr):
             return attr  # dtypes, constants (np.float32, np.pi, np.newaxis)
-        sub = getattr(attr, "at", None)
-
-        def fn(*args: Any, **kwargs: Any) -> Any:
-            return _wrap(attr(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
-
-        fn.__name__ = name
-        if sub is not None:  # ufunc.at / ufunc.reduce etc. used for scatters
-            fn.at = lambda a, idx, v=None: attr.at(_unwrap(a), _unwrap(idx), _unwrap(v))
-            fn.reduce = lambda *a, **k: _wrap(attr.reduce(*_unwrap(a), **_unwrap(k)))
-            fn.accumulate = lambda *a, **k: _wrap(attr.accumulate(*_unwrap(a), **_unwrap(k)))
+        fn = _checked("", name, attr)
         self.__dict__[name] = fn
         return fn
 
     @property
     def linalg(self) -> Any:
-        return _SubNamespace(np.linalg)
+        return _SubNamespace(np.linalg, "linalg.")
 
     @property
     def fft(self) -> Any:
-        return _SubNamespace(np.fft)
+        return _SubNamespace(np.fft, "fft.")
 
 
 class _SubNamespace:
-    def __init__(self, mod: Any) -> None:
+    def __init__(self, mod: Any, prefix: str) -> None:
         self._mod = mod
+        self._prefix = prefix
 
     def __getattr__(self, name: str) -> Any:
+        if cupy_api.missing(self._prefix, name):
+            raise AttributeError(
+                f"CuPy has no {self._prefix}{name}, so the strict backend has none either"
+            )
         attr = getattr(self._mod, name)
-        return lambda *a, **k: _wrap(attr(*_unwrap(a), **{kk: _unwrap(v) for kk, v in k.items()}))
+        if isinstance(attr, type) or not callable(attr):
+            return attr  # LinAlgError
+        return _checked(self._prefix, name, attr)
 
 
 strict_np = _StrictNamespace()

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import extras
 from ..core import dtypes
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive
@@ -281,8 +282,10 @@ deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [
     cumsum_p.bind(ct, axis=axis, reverse=not reverse)])
 cumprod_p = _cumulative("cumprod", lambda xp, x, a: xp.cumprod(x, axis=a, dtype=x.dtype),
                         NUMERIC)
-cummax_p = _cumulative("cummax", lambda xp, x, a: xp.maximum.accumulate(x, axis=a), NUMERIC)
-cummin_p = _cumulative("cummin", lambda xp, x, a: xp.minimum.accumulate(x, axis=a), NUMERIC)
+cummax_p = _cumulative("cummax", lambda xp, x, a: extras.cumulative_extremum(xp, x, a, "max"),
+                       NUMERIC)
+cummin_p = _cumulative("cummin", lambda xp, x, a: extras.cumulative_extremum(xp, x, a, "min"),
+                       NUMERIC)
 
 
 def _cumprod_jvp(primals, tangents, *, axis, reverse):
