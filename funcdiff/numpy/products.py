@@ -28,6 +28,11 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
         raise value_error(f"matmul: operands must have at least one dimension, got shapes {sa} "
                           f"and {sb}; for scalars use multiply or `*`")
     va, vb = len(sa) == 1, len(sb) == 1
+    if vb and sa[-1] == sb[0]:
+        # (..., k) @ (k,): one contraction, no reshapes (as JAX records it).
+        return lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())), preferred_element_type)
+    if va and len(sb) == 2 and sa[0] == sb[0]:
+        return lax.dot_general(a, b, (((0,), (0,)), ((), ())), preferred_element_type)
     if va:
         a = lax.reshape(a, (1, sa[0]))
     if vb:
