@@ -10,7 +10,7 @@ Examples:
     Array([2., 4.], dtype=float32)
 """
 
-from . import lax, nn, numpy, optim, random, tree
+from . import data, lax, nn, numpy, optim, random, tree
 from .checkpoint_io import load, save
 from .core.array import Array
 from .core.builder import make_jaxpr
@@ -33,5 +33,5 @@ __all__ = [
     "device_get", "device_put", "devices", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax",
     "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree", "value_and_grad", "vjp", "vmap",
     "check_grads", "checkpoint", "custom_jvp", "custom_vjp", "remat",
-    "load", "nn", "optim", "random", "save", "jit",
+    "data", "load", "nn", "optim", "random", "save", "jit",
 ]

@@ -161,6 +161,11 @@ def _encode_key(k: Any, where: str) -> list:
 
 def _atomic_write(path: str, chunks: list[bytes]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):  # else mkstemp's error would name a temporary file
+        raise FileNotFoundError(
+            f"fd.save: cannot write {path}: the directory {directory} does not exist; create "
+            f"it first, e.g. os.makedirs({directory!r}, exist_ok=True)"
+        )
     fd_, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                 dir=directory)
     try:

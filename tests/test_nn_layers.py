@@ -514,7 +514,7 @@ def np_mha(mha, q, k, v, attn_mask=None, key_padding_mask=None, average=True):
 
 
 def test_mha_parameters_and_init():
-    mha = nn.MultiheadAttention(16, 4, key=key())
+    mha = nn.MultiheadAttention(16, 4, batch_first=True, key=key())
     assert mha.in_proj_weight.shape == (48, 16) and mha.in_proj_bias.shape == (48,)
     assert mha.out_proj.weight.shape == (16, 16) and mha.out_proj.bias.shape == (16,)
     assert mha.q_proj_weight is None and mha.head_dim == 4
@@ -525,7 +525,7 @@ def test_mha_parameters_and_init():
     assert np.abs(host(mha.out_proj.weight)).max() <= 1 / 4
     paths = [fd.tree.keystr(p) for p, _ in fd.tree.leaves_with_path(mha)]
     assert paths == [".in_proj_weight", ".in_proj_bias", ".out_proj.weight", ".out_proj.bias"]
-    sep = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False, key=key())
+    sep = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False, batch_first=True, key=key())
     assert sep.in_proj_weight is None and sep.in_proj_bias is None
     assert sep.k_proj_weight.shape == (8, 3) and sep.v_proj_weight.shape == (8, 5)
     assert sep.out_proj.bias is None
@@ -537,7 +537,7 @@ def _randomized(mha, seed):
 
 
 def test_mha_matches_pytorch_formula_with_masks():
-    mha = _randomized(nn.MultiheadAttention(8, 2, key=key()), 1)
+    mha = _randomized(nn.MultiheadAttention(8, 2, batch_first=True, key=key()), 1)
     q, kv = randn(0, 3, 4, 8), randn(1, 3, 5, 8)
     amask = np.triu(np.ones((4, 5), bool), k=2)
     kpm = np.zeros((3, 5), bool)
@@ -556,7 +556,7 @@ def test_mha_matches_pytorch_formula_with_masks():
 
 
 def test_mha_causal_unbatched_sequence_first_and_kdim():
-    mha = _randomized(nn.MultiheadAttention(6, 3, key=key()), 2)
+    mha = _randomized(nn.MultiheadAttention(6, 3, batch_first=True, key=key()), 2)
     x = randn(3, 2, 4, 6)
     causal = np.triu(np.ones((4, 4), bool), k=1)
     out, _ = mha(arr(x), arr(x), arr(x), is_causal=True, need_weights=False)
@@ -568,13 +568,13 @@ def test_mha_causal_unbatched_sequence_first_and_kdim():
     seq_first = mha.replace(batch_first=False)
     out_sf, _ = seq_first(*(arr(x.transpose(1, 0, 2)),) * 3)
     close(out_sf, np_mha(mha, x, x, x)[0].transpose(1, 0, 2), 1e-4)
-    cross = _randomized(nn.MultiheadAttention(4, 2, kdim=3, vdim=5, key=key()), 3)
+    cross = _randomized(nn.MultiheadAttention(4, 2, kdim=3, vdim=5, batch_first=True, key=key()), 3)
     q, k, v = randn(4, 2, 3, 4), randn(5, 2, 6, 3), randn(6, 2, 6, 5)
     close(cross(arr(q), arr(k), arr(v))[0], np_mha(cross, q, k, v)[0], 1e-4)
 
 
 def test_mha_dropout_needs_a_key_and_inference_is_deterministic():
-    mha = nn.MultiheadAttention(4, 2, dropout=0.5, key=key())
+    mha = nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True, key=key())
     x = arr(randn(0, 2, 3, 4).astype(np.float32))
     with pytest.raises(ValueError, match=r"MultiheadAttention\(embed_dim=4, num_heads=2\) has "
                                          r"dropout=0.5 and needs a PRNG key"):
@@ -589,8 +589,8 @@ def test_mha_dropout_needs_a_key_and_inference_is_deterministic():
 def test_mha_errors():
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be divisible by num_heads "
                                          r"\(4\)"):
-        nn.MultiheadAttention(6, 4, key=key())
-    mha = nn.MultiheadAttention(4, 2, key=key())
+        nn.MultiheadAttention(6, 4, batch_first=True, key=key())
+    mha = nn.MultiheadAttention(4, 2, batch_first=True, key=key())
     with pytest.raises(ValueError, match=r"expected query \(N, L, E\) or \(L, E\) with E=4.*"
                                          r"got query \(2, 3, 5\)"):
         mha(fnp.ones((2, 3, 5)), fnp.ones((2, 3, 4)), fnp.ones((2, 3, 4)))
@@ -626,7 +626,7 @@ def test_layer_gradients_match_finite_differences(x64):
 
 
 def test_attention_and_embedding_gradients_match_finite_differences(x64):
-    mha = nn.MultiheadAttention(4, 2, key=key(), dtype=fnp.float64)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True, key=key(), dtype=fnp.float64)
     q, kv = arr(randn(0, 2, 3, 4)), arr(randn(1, 2, 5, 4))
     mask = arr(np.triu(np.ones((3, 5), bool), k=3))
     fd.check_grads(lambda m, q, kv: m(q, kv, kv, attn_mask=mask)[0], (mha, q, kv), order=1)
@@ -642,9 +642,20 @@ def test_layers_under_vmap_and_jit_match_batched_calls():
                   nn.LayerNorm(8), nn.Linear(8, 2, key=key())):
         close(fd.vmap(layer)(x), host(layer(x)), 1e-5)
         close(fd.jit(lambda m, x: m(x))(layer, x), host(layer(x)), 1e-5)
-    mha = nn.MultiheadAttention(8, 2, key=key())
+    mha = nn.MultiheadAttention(8, 2, batch_first=True, key=key())
     s = arr(randn(1, 3, 5, 8).astype(np.float32))
     close(fd.vmap(lambda q: mha(q, q, q)[0])(s), host(mha(s, s, s)[0]), 1e-5)
     keys = fd.random.split(key(), 4)
     per_example = fd.vmap(lambda x, k: nn.Dropout(0.5)(x, key=k))(x, keys)
     close(per_example[2], host(nn.Dropout(0.5)(x[2], key=keys[2])))
+
+
+def test_batchnorm_accepts_inference_like_dropout():
+    bn = nn.BatchNorm(3)
+    state = bn.init_state()
+    x = fd.random.normal(fd.random.key(0), (4, 3))
+    y_eval, s_eval = bn(x, state, training=False)
+    y_inf, s_inf = bn(x, state, inference=True)
+    np.testing.assert_array_equal(fd.device_get(y_eval), fd.device_get(y_inf))
+    with pytest.raises(ValueError, match="give one of them"):
+        bn(x, state, training=True, inference=True)

@@ -7,6 +7,7 @@ implementation serves every backend.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -55,12 +56,32 @@ class Backend:
     def devices(self) -> list[Device]:
         raise NotImplementedError
 
+    @property
+    def multi_device(self) -> bool:
+        """Whether arrays of this backend may live on different devices (then operations
+        check that theirs share one, and run there)."""
+        return len(self.devices()) > 1
+
     def device_of(self, x: Any) -> Device:
         return self.devices()[0]
+
+    def current_device(self) -> Device:
+        """Where new arrays go now (CuPy's current device)."""
+        return self.devices()[0]
+
+    def on_device(self, device: Device) -> Any:
+        """A context in which computation and new arrays are on ``device``."""
+        return contextlib.nullcontext()
 
     def from_host(self, x: np.ndarray, device: Device | None = None) -> Any:
         """Copy a host NumPy array onto this backend (onto ``device`` when given)."""
         raise NotImplementedError
+
+    def from_host_overlapped(self, x: np.ndarray, device: Device | None = None) -> Any:
+        """``from_host`` from a background thread, overlapping the copy with the compute of
+        other threads where the backend can (CuPy: pinned memory and a side stream). The
+        result is ready to use when this returns."""
+        return self.from_host(x, device)
 
     def to_host(self, x: Any) -> np.ndarray:
         """Copy one of this backend's arrays to a host NumPy array."""

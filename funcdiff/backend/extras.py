@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -92,6 +93,20 @@ def cumulative_extremum(xp: Any, x: Any, axis: int, mode: str) -> Any:
         out = xp.concatenate([out[tuple(tail[:axis] + [slice(0, step)])], shifted], axis=axis)
         step *= 2
     return out
+
+
+def linalg_errors(xp: Any) -> Any:
+    """A context in which a failed factorization raises ``numpy.linalg.LinAlgError``.
+
+    NumPy always raises; CuPy checks the solver's status (one synchronization) only inside
+    ``cupyx.errstate(linalg="raise")``, and otherwise returns garbage for, e.g., the
+    Cholesky factor of an indefinite matrix.
+    """
+    if is_cupy(xp):
+        import cupyx
+
+        return cupyx.errstate(linalg="raise")
+    return contextlib.nullcontext()
 
 
 def population_count(xp: Any, x: Any) -> Any:

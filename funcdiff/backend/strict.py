@@ -8,11 +8,21 @@ unwraps, calls NumPy and wraps the results again, as ``cupy`` would compute on t
 It also refuses what CuPy refuses (the tables are in :mod:`.cupy_api`): NumPy functions,
 keyword arguments and ufunc methods CuPy does not have, host NumPy arrays passed where CuPy
 wants device arrays, and ``operator.index`` of an array (CuPy arrays have no ``__index__``).
+
+Like CuPy it can hold several devices (``StrictBackend(devices=2)``, or
+``FUNCDIFF_STRICT_DEVICES=2``): each array remembers the device it was made on, new
+results go to the *current* device (:meth:`StrictBackend.on_device` sets it, as
+``cupy.cuda.Device`` does), and an operation given an array of another device raises, as
+CuPy does without peer access. Tests of data placement run on a CPU that way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
+import os
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -33,9 +43,16 @@ def _unwrap_kw(kwargs: dict) -> dict:
     return {k: _unwrap(v) for k, v in kwargs.items()}
 
 
+class _Current(threading.local):
+    dev = 0  # the current device of this thread (as cupy.cuda.Device's)
+
+
+_current = _Current()
+
+
 def _wrap(x: Any) -> Any:
     if isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, np.dtype):
-        return StrictArray(np.asarray(x))
+        return StrictArray(np.asarray(x), _current.dev)
     if type(x) in (tuple, list):
         return type(x)(_wrap(v) for v in x)
     return x
@@ -44,11 +61,12 @@ def _wrap(x: Any) -> Any:
 class StrictArray:
     """A device-like array: computes like NumPy, but ``np.asarray(x)`` raises, as for CuPy."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "_dev")
     __array_priority__ = 100
 
-    def __init__(self, a: np.ndarray) -> None:
+    def __init__(self, a: np.ndarray, dev: int = 0) -> None:
         self._a = a
+        self._dev = dev
 
     def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         raise TypeError(
@@ -74,15 +92,19 @@ class StrictArray:
             raise AttributeError(name)
         if name in cupy_api.NDARRAY_MISSING:
             raise AttributeError(f"CuPy arrays have no attribute {name!r} (strict backend)")
+        if name == "flags":
+            return _Flags(self._a.flags)
         attr = getattr(self._a, name)
         if callable(attr):
             return lambda *a, **k: _wrap(attr(*_unwrap(a), **_unwrap_kw(k)))
         return _wrap(attr) if isinstance(attr, np.ndarray) else attr
 
     def __getitem__(self, idx: Any) -> StrictArray:
+        _check_devices("indexing", (self, idx), {})
         return _wrap(self._a[_unwrap(idx)])
 
     def __setitem__(self, idx: Any, value: Any) -> None:
+        _check_devices("index assignment", (self, idx, value), {})
         self._a[_unwrap(idx)] = _unwrap(value)
 
     def __len__(self) -> int:
@@ -114,13 +136,26 @@ class StrictArray:
         return f"StrictArray({self._a!r})"
 
 
+class _Flags:
+    """CuPy's ``ndarray.flags``: contiguity and ownership only (no ``writeable``)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, flags: Any) -> None:
+        self.c_contiguous = flags.c_contiguous
+        self.f_contiguous = flags.f_contiguous
+        self.owndata = flags.owndata
+
+
 def _binop(name: str):
     op = getattr(operator, name)
 
     def method(self, other):
+        _check_devices(name, (self, other), {})
         return _wrap(op(self._a, _unwrap(other)))
 
     def rmethod(self, other):
+        _check_devices(name, (self, other), {})
         return _wrap(op(_unwrap(other), self._a))
 
     return method, rmethod
@@ -140,14 +175,32 @@ StrictArray.__hash__ = None  # type: ignore[assignment]
 
 
 def _refuse_host(what: str, args: tuple, kwargs: dict) -> None:
-    """CuPy does not take host NumPy arrays where it computes: neither does this backend."""
+    """CuPy does not take host NumPy arrays where it computes, nor arrays of a device other
+    than the current one: neither does this backend."""
     for v in (*args, *kwargs.values()):
-        vs = v if type(v) in (tuple, list) else (v,)
-        if any(type(x) is np.ndarray for x in vs):
-            raise TypeError(
-                f"{what} got a host NumPy array: CuPy refuses those (no silent copy to the "
-                "device). Copy it first with xp.asarray(x), or keep it a Python/NumPy scalar"
-            )
+        for x in (v if type(v) in (tuple, list) else (v,)):
+            if type(x) is np.ndarray:
+                raise TypeError(
+                    f"{what} got a host NumPy array: CuPy refuses those (no silent copy to "
+                    "the device). Copy it first with xp.asarray(x), or keep it a Python/NumPy "
+                    "scalar"
+                )
+            if type(x) is StrictArray and x._dev != _current.dev:
+                _wrong_device(what, x._dev)
+
+
+def _check_devices(what: str, args: tuple, kwargs: dict) -> None:
+    for v in (*args, *kwargs.values()):
+        for x in (v if type(v) in (tuple, list) else (v,)):
+            if type(x) is StrictArray and x._dev != _current.dev:
+                _wrong_device(what, x._dev)
+
+
+def _wrong_device(what: str, dev: int) -> None:
+    raise ValueError(
+        f"{what}: an array resides on device {dev}, which differs from the current device "
+        f"({_current.dev}) (strict backend, as CuPy without peer access)"
+    )
 
 
 def _checked(prefix: str, name: str, attr: Any) -> Any:
@@ -243,19 +296,38 @@ strict_np = _StrictNamespace()
 
 
 class StrictBackend(Backend):
+    """NumPy computing behind CuPy's restrictions, on ``devices`` simulated devices."""
+
     name = "strict"
     xp = strict_np
     array_types = (StrictArray,)
 
-    def __init__(self) -> None:
+    def __init__(self, devices: int | None = None) -> None:
         # It stands in for a GPU, but lives on the CPU: report it as such.
-        self._devices = [Device("cpu", 0, self.name)]
+        n = devices if devices is not None else int(os.environ.get("FUNCDIFF_STRICT_DEVICES",
+                                                                   "1"))
+        self._devices = [Device("cpu", i, self.name) for i in range(max(n, 1))]
 
     def devices(self) -> list[Device]:
         return self._devices
 
+    def device_of(self, x: StrictArray) -> Device:
+        return self._devices[x._dev]
+
+    def current_device(self) -> Device:
+        return self._devices[_current.dev]
+
+    @contextlib.contextmanager
+    def on_device(self, device: Device) -> Iterator[None]:
+        prev, _current.dev = _current.dev, device.id
+        try:
+            yield
+        finally:
+            _current.dev = prev
+
     def from_host(self, x: np.ndarray, device: Device | None = None) -> StrictArray:
-        return StrictArray(np.array(x, copy=True))
+        return StrictArray(np.array(x, copy=True), _current.dev if device is None
+                           else device.id)
 
     def to_host(self, x: StrictArray) -> np.ndarray:
         return x.get()

@@ -33,10 +33,14 @@ class Config:
         object.__setattr__(self, "_values", dict(_DEFAULTS))
 
     def update(self, name: str, value: Any) -> None:
-        """Set flag ``name`` to ``value`` (``fd.config.update("enable_x64", True)``)."""
+        """Set flag ``name`` to ``value`` (``fd.config.update("enable_x64", True)``).
+
+        JAX's spelling (``"jax_enable_x64"``) is accepted too, so ported code runs as is.
+        """
+        given, name = name, _unprefixed(name)
         if name not in self._values:
             known = ", ".join(sorted(self._values))
-            raise ValueError(f"unknown config option {name!r}; known options: {known}")
+            raise ValueError(f"unknown config option {given!r}; known options: {known}")
         if not isinstance(value, bool):
             raise TypeError(f"config option {name!r} takes a bool, got {value!r}")
         self._values[name] = value
@@ -44,7 +48,8 @@ class Config:
     @contextlib.contextmanager
     def override(self, **flags: bool) -> Iterator[None]:
         """Set flags inside a ``with`` block and restore them afterwards."""
-        old = {k: self._values.get(k) for k in flags}
+        names = [_unprefixed(k) for k in flags]
+        old = {k: self._values[k] for k in names if k in self._values}  # unknown ones raise
         try:
             for k, v in flags.items():
                 self.update(k, v)
@@ -58,7 +63,7 @@ class Config:
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self._values[name]
+            return self._values[_unprefixed(name)]
         except KeyError:
             raise AttributeError(f"funcdiff.config has no option {name!r}") from None
 
@@ -67,6 +72,10 @@ class Config:
 
     def __repr__(self) -> str:
         return f"Config({', '.join(f'{k}={v}' for k, v in sorted(self._values.items()))})"
+
+
+def _unprefixed(name: str) -> str:
+    return name[4:] if name.startswith("jax_") else name
 
 
 config = Config()

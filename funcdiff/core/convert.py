@@ -25,6 +25,10 @@ def array_from_host(x: Any, dtype: Any = None, *, weak: bool = False,
     dt = dtypes.canonicalize(host.dtype, explicit=explicit and dtype is not None)
     if host.dtype != dt:
         host = host.astype(dt)
+    elif host is x or not host.flags.owndata:
+        # The caller's memory (a NumPy array, a view): copy, so that changing it later cannot
+        # change this immutable array, and donating this array cannot overwrite it.
+        host = host.copy()
     raw = _backend.get_backend().from_host(host)
     return ArrayImpl(raw, ShapedArray(host.shape, dt, weak))
 

@@ -61,6 +61,11 @@ class Eqn:
     params: dict[str, Any]
     source: str | None = None
 
+    @property
+    def primitive(self) -> Primitive:
+        """``prim``, under the name JAX's ``JaxprEqn`` gives it."""
+        return self.prim
+
 
 @dataclass
 class Jaxpr:
@@ -79,6 +84,12 @@ class Jaxpr:
     @property
     def out_avals(self) -> list[ShapedArray]:
         return [v.aval for v in self.outvars]
+
+    @property
+    def jaxpr(self) -> Jaxpr:
+        """This jaxpr: JAX's ``make_jaxpr`` gives a ``ClosedJaxpr`` read as ``closed.jaxpr``;
+        funcdiff's jaxpr holds its constants itself, so ported code can keep that spelling."""
+        return self
 
     def __str__(self) -> str:
         return pp_jaxpr(self)

@@ -17,8 +17,12 @@ from .source import at_user_line
 _state: Any = None
 
 
-class ShapeError(ValueError):
-    """An operation got operands whose shapes (or axes) do not fit together."""
+class ShapeError(ValueError, TypeError):
+    """An operation got operands whose shapes (or axes) do not fit together.
+
+    A ``ValueError`` as in NumPy, and a ``TypeError`` as in JAX (where a shape is part of
+    an array's type), so ``except`` clauses written for either catch it.
+    """
 
 
 class Primitive:

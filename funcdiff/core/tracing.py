@@ -194,7 +194,7 @@ class EvalInterpreter(Interpreter):
 
     def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> list:
         # The hot path of eager code: one pass over the arguments, backends found by type.
-        vals, avals, backend = [], [], None
+        vals, avals, backend, mixed = [], [], None, False
         by_type = _backend._BY_TYPE
         for x in args:
             if x.__class__ is ArrayImpl:
@@ -203,7 +203,7 @@ class EvalInterpreter(Interpreter):
                 if backend is None:
                     backend = b
                 elif b is not backend:
-                    backend = _mixed_backends(prim, backend, b, args)
+                    backend, mixed = _mixed_backends(prim, backend, b, args), True
                 vals.append(raw)
                 avals.append(x.aval)
             elif isinstance(x, Tracer):
@@ -218,7 +218,10 @@ class EvalInterpreter(Interpreter):
                 vals.append(x[()] if isinstance(x, np.ndarray) else x)
         out_avals = _cached_abstract_eval(prim, avals, params)
         backend = backend or _backend.get_backend()
-        outs = prim.impl(backend.xp, *vals, **params)
+        if mixed or backend.multi_device:
+            outs = _run_placed(prim, backend, vals, params, args)
+        else:
+            outs = prim.impl(backend.xp, *vals, **params)
         types = backend.array_types
         if not prim.multiple_results:
             a = out_avals[0]
@@ -271,6 +274,23 @@ def _mixed_backends(prim: Primitive, a: Any, b: Any, args: Sequence[Any]) -> Any
         f"{prim.name} got arrays on different devices: {', '.join(devs)}{at_user_line()}. "
         "Move them to one device first with fd.device_put(x, device)."
     )
+
+
+def _run_placed(prim: Primitive, backend: Any, vals: list, params: dict,
+                args: Sequence[Any]) -> Any:
+    """Run ``prim`` where its device arrays live: host NumPy operands are copied there
+    first, and arrays on two devices of one backend (two GPUs) are an error."""
+    devs = {backend.device_of(v) for v in vals if type(v) in backend.array_types}
+    if len(devs) > 1:
+        names = ", ".join(sorted(str(d) for d in devs))
+        raise ValueError(
+            f"{prim.name} got arrays on different devices: {names}{at_user_line()}. Move them "
+            "to one device first with fd.device_put(x, device) (or x.to(device))."
+        )
+    dev = devs.pop() if devs else backend.current_device()
+    with backend.on_device(dev):
+        vals = [backend.from_host(v, dev) if type(v) is np.ndarray else v for v in vals]
+        return prim.impl(backend.xp, *vals, **params)
 
 
 def _check_nans(prim: Primitive, results: list[ArrayImpl]) -> None:

@@ -164,19 +164,31 @@ def train(name: str, args: argparse.Namespace) -> float:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m funcdiff.examples.train",
                                 description="Train an MLP and a CNN on the digits dataset.")
-    p.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", choices=["mlp", "cnn", "both"], default="both",
+                   help="which model to train (default: both)")
+    p.add_argument("--epochs", type=int, default=30,
+                   help="passes over the training set (default: 30)")
+    p.add_argument("--batch-size", type=int, default=32,
+                   help="training examples per step (default: 32)")
+    p.add_argument("--lr", type=float, default=3e-3,
+                   help="peak learning rate of the warm-up + cosine schedule (default: 3e-3)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
+                   help="fd.optim optimizer (default: adam)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initialization, shuffling and augmentation (default: 0)")
     p.add_argument("--device", default=None, help="e.g. cpu or gpu:0 (default: the default)")
-    p.add_argument("--checkpoint-dir", default="checkpoints")
+    p.add_argument("--checkpoint-dir", default="checkpoints",
+                   help="where the checkpoint of each epoch goes (default: checkpoints)")
     p.add_argument("--resume", action="store_true", help="continue from the saved checkpoint")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--no-augment", action="store_true",
                    help="train the CNN on unshifted images")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    names = {str(d) for d in fd.devices()} | {d.platform for d in fd.devices()}
+    if args.device is not None and args.device not in names:
+        p.error(f"--device {args.device} is not available here; choose one of "
+                f"{', '.join(sorted(names))}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

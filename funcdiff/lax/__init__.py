@@ -8,6 +8,7 @@ from .control_flow import (
     cond,
     cond_p,
     fori_loop,
+    map,
     scan,
     scan_p,
     switch,

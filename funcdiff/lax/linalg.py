@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import extras
 from ..core import dtypes
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive, ShapeError
@@ -165,14 +166,16 @@ def _guarded(xp: Any, fn: Callable[..., tuple], args: Sequence[Any],
     the whole batch, so on failure we redo it matrix by matrix (an error path only).
     """
     try:
-        return fn(*args)
+        with extras.linalg_errors(xp):
+            return fn(*args)
     except np.linalg.LinAlgError:
         pass
     dt = args[0].dtype
     outs = [xp.full(s, np.nan, dtype=dt) for s in out_shapes]
     for idx in np.ndindex(*args[0].shape[:-2]):
         try:
-            got = fn(*(a[idx] for a in args))
+            with extras.linalg_errors(xp):
+                got = fn(*(a[idx] for a in args))
         except np.linalg.LinAlgError:
             continue
         for o, g in zip(outs, got, strict=True):

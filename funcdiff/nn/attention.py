@@ -36,9 +36,9 @@ class MultiheadAttention(Module):
     ``v_proj_weight`` ``(E, vdim)``; ``out_proj`` a :class:`Linear` ``(E, E)`` whose bias
     starts at zero.
 
-    **Layout**: ``batch_first=True`` is the default here (PyTorch's default is False):
-    inputs are ``(N, L, E)`` — batch, sequence, features — or unbatched ``(L, E)``. Pass
-    ``batch_first=False`` for PyTorch's ``(L, N, E)``.
+    **Layout**: as in PyTorch, ``batch_first=False`` is the default: batched inputs are
+    ``(L, N, E)`` — sequence, batch, features — and unbatched ones ``(L, E)``. Pass
+    ``batch_first=True`` for ``(N, L, E)``.
 
     Args:
         embed_dim: the model width ``E`` (of ``query`` and the output).
@@ -47,7 +47,7 @@ class MultiheadAttention(Module):
         bias: learn the input and output projection biases.
         kdim: the width of ``key_`` (default ``embed_dim``).
         vdim: the width of ``value`` (default ``embed_dim``).
-        batch_first: whether the batch axis comes first (default True).
+        batch_first: whether the batch axis comes first (default False, as PyTorch).
         key: the PRNG key for initialization (keyword-only).
         dtype: the parameters' float dtype.
 
@@ -57,20 +57,21 @@ class MultiheadAttention(Module):
 
     Examples:
         >>> import funcdiff as fd
-        >>> mha = fd.nn.MultiheadAttention(8, 2, key=fd.random.key(0))
+        >>> mha = fd.nn.MultiheadAttention(8, 2, batch_first=True, key=fd.random.key(0))
         >>> x = fd.numpy.ones((3, 5, 8))                      # (batch, sequence, features)
         >>> out, weights = mha(x, x, x)                       # self-attention
         >>> out.shape, weights.shape
         ((3, 5, 8), (3, 5, 5))
         >>> mask = fd.numpy.triu(fd.numpy.ones((5, 5), bool), k=1)   # True: may not attend
         >>> out, _ = mha(x, x, x, attn_mask=mask, need_weights=False)
-        >>> drop = fd.nn.MultiheadAttention(8, 2, dropout=0.1, key=fd.random.key(1))
+        >>> drop = fd.nn.MultiheadAttention(8, 2, dropout=0.1, batch_first=True,
+        ...                                   key=fd.random.key(1))
         >>> out, _ = drop(x, x, x, key=fd.random.key(2))      # training: dropout needs a key
         >>> out, _ = drop(x, x, x, inference=True)            # evaluation: no dropout
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = True, *,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False, *,
                  key: Any, dtype: Any = None) -> None:
         name = "MultiheadAttention"
         self.embed_dim = positive_int(name, "embed_dim", embed_dim)
@@ -170,7 +171,7 @@ class MultiheadAttention(Module):
         """Attend from ``query`` to ``key_``/``value``.
 
         Args:
-            query: ``(N, L, E)`` or ``(L, E)`` (``(L, N, E)`` with ``batch_first=False``).
+            query: ``(L, N, E)`` or ``(L, E)`` (``(N, L, E)`` with ``batch_first=True``).
             key_: ``(N, S, kdim)`` or ``(S, kdim)``; named ``key_`` since ``key`` is the
                 PRNG key here (PyTorch calls this argument ``key``).
             value: ``(N, S, vdim)`` or ``(S, vdim)``.

@@ -96,6 +96,14 @@ def _call_of(layer: Any) -> Callable[..., Any]:
     return type(layer).__call__
 
 
+def _is_stateful(layer: Any) -> bool:
+    """Whether ``layer`` takes and returns state: it has ``init_state()`` (``BatchNorm``), or
+    it is a ``Sequential`` holding such a layer (a nested one of stateless layers is not)."""
+    if isinstance(layer, Sequential):
+        return any(_is_stateful(ly) for ly in layer.layers)
+    return hasattr(layer, "init_state")
+
+
 class Sequential(Module):
     """Layers applied in order (as ``torch.nn.Sequential``): ``Sequential(a, b)(x) == b(a(x))``.
 
@@ -106,9 +114,10 @@ class Sequential(Module):
       (``Dropout``, ``MultiheadAttention``…) gets its own.
     * ``inference=``: passed to layers taking ``inference`` (``Dropout``), and as
       ``training=not inference`` to layers taking ``training`` (``BatchNorm``).
-    * state: layers with an ``init_state()`` (``BatchNorm``) are stateful. Make the state
-      with ``seq.init_state()`` (a tuple, one entry per layer, None for stateless ones)
-      and call ``y, state = seq(x, state, ...)``; without ``state`` the result is just ``y``.
+    * state: layers with an ``init_state()`` (``BatchNorm``, or a nested ``Sequential``
+      holding one) are stateful. Make the state with ``seq.init_state()`` (a tuple, one
+      entry per layer, None for stateless ones) and call ``y, state = seq(x, state, ...)``;
+      without ``state`` the result is just ``y``.
 
     Examples:
         >>> import funcdiff as fd
@@ -158,8 +167,7 @@ class Sequential(Module):
             >>> seq.init_state()[0] is None
             True
         """
-        return tuple(ly.init_state() if hasattr(ly, "init_state") else None
-                     for ly in self.layers)
+        return tuple(ly.init_state() if _is_stateful(ly) else None for ly in self.layers)
 
     def __call__(self, x: Any, state: tuple | None = None, *, key: Any = None,
                  inference: bool = False) -> Any:
@@ -180,7 +188,7 @@ class Sequential(Module):
                 kwargs["inference"] = inference
             if takes_training:
                 kwargs["training"] = not inference
-            if hasattr(layer, "init_state"):
+            if _is_stateful(layer):
                 if state is None:
                     raise TypeError(
                         f"Sequential: layer {i} ({type(layer).__name__}) keeps state: make it "

@@ -78,6 +78,8 @@ class BatchNorm(Module):
         (Array([0.2, 2. ], dtype=float32), Array([ 1.1, 20.9], dtype=float32))
         >>> bn(x, state, training=False)[0].shape
         (2, 2)
+        >>> bn(x, state, inference=True)[0].shape  # the same switch as on Dropout
+        (2, 2)
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
@@ -110,8 +112,20 @@ class BatchNorm(Module):
         return f"BatchNorm(num_features={self.num_features}, axis={self.axis})"
 
     def __call__(self, x: Any, state: BatchNormState | None = None, *,
-                 training: bool = True) -> tuple[Any, BatchNormState | None]:
-        """Normalize ``x``; returns ``(y, new_state)`` (see the class)."""
+                 training: bool | None = None,
+                 inference: bool | None = None) -> tuple[Any, BatchNormState | None]:
+        """Normalize ``x``; returns ``(y, new_state)`` (see the class).
+
+        The mode is ``training=True`` (the default) or ``training=False``; ``inference=True``
+        is accepted as the same switch as on ``Dropout`` and ``MultiheadAttention``.
+        """
+        if training is not None and inference is not None and training == inference:
+            raise ValueError(
+                f"{self._describe()} got training={training} and inference={inference}; give "
+                "one of them (inference=True is training=False)"
+            )
+        training = (not inference) if training is None and inference is not None else (
+            True if training is None else bool(training))
         x = as_input(x)
         if not fnp.issubdtype(x.dtype, fnp.inexact):
             x = x.astype(float)

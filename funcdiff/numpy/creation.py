@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import lax
+from .. import backend, lax
 from ..core import dtypes
-from ..core.array import Array
+from ..core.array import Array, ArrayImpl
 from ..core.convert import array_from_host
 from ..core.source import at_user_line
 from ..core.tracing import ConcretizationTypeError, Tracer, get_aval
@@ -80,6 +80,10 @@ def array(object: Any, dtype: Any = None, copy: bool = True, order: str | None =
     dt = None if dtype is None else _dtype(dtype, None, "array")
     if isinstance(object, Array):
         out = object if dt is None else lax.convert_element_type(object, dt)
+        if copy and out is object and isinstance(object, ArrayImpl):
+            # A new buffer, as jnp.array gives: donating the copy must not change `object`.
+            raw = object._value
+            out = ArrayImpl(backend.backend_of(raw).xp.array(raw, copy=True), object.aval)
     elif isinstance(object, (list, tuple)) and _holds_array(object):
         from .shapes import stack
 

@@ -33,16 +33,17 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
         return lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())), preferred_element_type)
     if va and len(sb) == 2 and sa[0] == sb[0]:
         return lax.dot_general(a, b, (((0,), (0,)), ((), ())), preferred_element_type)
+    if sa[-1] != (sb[0] if vb else sb[-2]):  # name the shapes the user gave, not reshaped ones
+        raise shape_error(
+            f"matmul: the last axis of the first operand ({sa[-1]}, shape {sa}) must match the "
+            f"{'only' if vb else 'second-to-last'} axis of the second "
+            f"({sb[0] if vb else sb[-2]}, shape {sb})"
+        )
     if va:
         a = lax.reshape(a, (1, sa[0]))
     if vb:
         b = lax.reshape(b, (sb[0], 1))
     sa, sb = get_aval(a).shape, get_aval(b).shape
-    if sa[-1] != sb[-2]:
-        raise shape_error(
-            f"matmul: the last axis of the first operand ({sa[-1]}, shape {sa}) must match the "
-            f"second-to-last axis of the second ({sb[-2]}, shape {sb})"
-        )
     if len(sb) == 2:
         out = lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())), preferred_element_type)
     elif len(sa) == 2:

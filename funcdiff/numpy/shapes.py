@@ -28,13 +28,20 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
         >>> fnp.reshape(fnp.arange(6), (2, -1)).shape
         (2, 3)
     """
-    if order != "C":
-        raise NotImplementedError("funcdiff reshapes in C order only")
+    if order not in ("C", "F"):
+        raise NotImplementedError(f"reshape: order={order!r} is not supported; use 'C' or 'F'")
     shape = newshape if shape is None else shape
     if shape is None:
         raise type_error("reshape: missing the new shape")
     a = asarray_op(a, "an argument of reshape")
     sizes = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if order == "F":  # Fortran order is C order on the axes reversed
+        try:
+            flat = lax.reshape(lax.transpose(a, _reversed_axes(a)), sizes[::-1])
+        except ValueError:
+            raise shape_error(f"reshape: cannot reshape an array of shape {get_aval(a).shape} "
+                              f"into shape {sizes}") from None
+        return lax.transpose(flat, _reversed_axes(flat))
     try:
         return lax.reshape(a, sizes)
     except ValueError as e:  # ShapeError is a ValueError
@@ -44,9 +51,13 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
         raise shape_error(msg) from None
 
 
-def ravel(a: Any) -> Any:
-    """``a`` flattened to one axis."""
-    return lax.reshape(asarray_op(a), (-1,))
+def _reversed_axes(a: Any) -> tuple[int, ...]:
+    return tuple(range(len(get_aval(a).shape)))[::-1]
+
+
+def ravel(a: Any, order: str = "C") -> Any:
+    """``a`` flattened to one axis (in C or Fortran ``order``)."""
+    return reshape(a, (-1,), order=order)
 
 
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Any:

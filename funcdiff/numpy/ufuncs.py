@@ -88,12 +88,30 @@ def round(a: Any, decimals: int = 0) -> Any:
     """Round half to even to ``decimals`` places, as ``numpy.round``."""
     (a,) = promote_dtypes(a)
     if not dtypes.is_inexact(get_aval(a).dtype):
-        return a
+        return a if decimals >= 0 else _round_int(a, decimals)
     even = lax.RoundingMethod.TO_NEAREST_EVEN
     if decimals == 0:
         return lax.round(a, even)
     f = np.array(10.0 ** decimals).astype(get_aval(a).dtype)[()]
     return lax.div(lax.round(lax.mul(a, f), even), f)
+
+
+def _round_int(a: Any, decimals: int) -> Any:
+    # Integers to a multiple of 10**-decimals, half to even (numpy.round(17, -1) == 20).
+    dtype = get_aval(a).dtype
+    if dtype == dtypes.bool_:
+        return a
+    step = 10 ** -decimals
+    if step > np.iinfo(dtype).max:
+        return lax.full_like(a, 0)
+    q = floor_divide(a, step)
+    r = lax.sub(a, lax.mul(q, lax.full_like(q, step)))  # in [0, step)
+    half = step // 2
+    odd = lax.ne(remainder(q, 2), lax.full_like(q, 0))
+    up = lax.bitwise_or(lax.gt(r, lax.full_like(r, half)),
+                        lax.bitwise_and(lax.eq(r, lax.full_like(r, half)), odd))
+    q = lax.add(q, lax.convert_element_type(up, dtype))
+    return lax.mul(q, lax.full_like(q, step))
 
 
 around = round

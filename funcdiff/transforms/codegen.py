@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core import dtypes
 from ..core.ir import Atom, Eqn, Jaxpr, Literal, Var
+from . import fusion
 from .passes._util import literal_scalar
 from .passes.inline import call_jaxpr
 
@@ -95,6 +96,7 @@ class Executable:
     plan: MemoryPlan
     donated: tuple[int, ...]
     backend: Any
+    kernels: list = field(default_factory=list)  # fused elementwise kernels (CuPy)
 
     def __call__(self, raws: Sequence[Any]) -> tuple:
         if self.donated:
@@ -110,8 +112,9 @@ def _checked_donations(raws: list, donated: tuple[int, ...], backend: Any) -> li
     for i in donated:
         x = raws[i]
         flags = getattr(x, "flags", None)
-        ok = flags is not None and flags.c_contiguous and flags.writeable and getattr(
-            x, "base", None) is None
+        # (CuPy's flags have no ``writeable``: its arrays always are.)
+        ok = flags is not None and flags.c_contiguous and getattr(
+            flags, "writeable", True) and getattr(x, "base", None) is None
         if ok:
             ok = not any(bool(xp.may_share_memory(x, r)) for j, r in enumerate(raws)
                          if j != i and hasattr(r, "shape"))
@@ -289,6 +292,14 @@ def _dot_general(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     return Emit(f"{w.fn('matmul')}({x}, {y}{{out}})", "fresh", out_ok)
 
 
+def _fused(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    """A group of elementwise equations fused into one kernel (see :mod:`.fusion`)."""
+    kernel = eqn.params["kernel"]
+    fn = w.value("fk", kernel.bind(w.xp), key=("fk", id(kernel)))
+    return Emit(f"{fn}({', '.join(a)}{{out}})", "fresh",
+                out_ok=len(eqn.outvars) == 1 and bool(kernel.shape), elementwise=True)
+
+
 EMITTERS: dict[str, Callable[[_Writer, Eqn, list[str]], Emit | None]] = {
     **{name: _unary for name in _UNARY}, **{name: _binary for name in _BINARY},
     **{name: _reduce for name in _REDUCE},
@@ -296,6 +307,7 @@ EMITTERS: dict[str, Callable[[_Writer, Eqn, list[str]], Emit | None]] = {
     "convert_element_type": _convert, "broadcast_in_dim": _broadcast, "reshape": _reshape,
     "transpose": _transpose, "slice": _slice, "rev": _rev, "concatenate": _concatenate,
     "stop_gradient": _identity, "dot_general": _dot_general,
+    "fused_elementwise": _fused,
 }
 
 
@@ -380,12 +392,16 @@ def _short(source: str) -> str:
 
 
 def _raw_on(c: Any, backend: Any) -> Any:
-    """A constant as an array of ``backend`` (copied there once, at compile time)."""
+    """A constant as an array of ``backend`` on its current device (copied there once, when
+    the program is compiled for that device)."""
     from .. import backend as _backends
     from ..core.array import ArrayImpl
 
     if isinstance(c, ArrayImpl):
-        if _backends.backend_of(c._value) is backend:
+        # Kept where it is only if it already lives where the program runs.
+        if _backends.backend_of(c._value) is backend and (
+                not backend.multi_device
+                or backend.device_of(c._value) == backend.current_device()):
             return c._value
         return backend.from_host(c._host())
     return backend.from_host(np.asarray(c))
@@ -394,6 +410,10 @@ def _raw_on(c: Any, backend: Any) -> Any:
 class _Lowering:
     def __init__(self, jaxpr: Jaxpr, backend: Any, donate: Sequence[int], debug_nans: bool,
                  name: str) -> None:
+        if fusion.enabled(backend) and not debug_nans:
+            # CuPy: elementwise chains become one kernel each (not when NaNs are checked:
+            # that names each operation, so each keeps its own line)
+            jaxpr = fusion.fuse(jaxpr, name)
         self.jaxpr, self.backend, self.name = jaxpr, backend, name
         self.w = _Writer(backend.xp)
         self.debug_nans = debug_nans
@@ -458,8 +478,11 @@ class _Lowering:
             self.w.globals["_nan"] = _nan_checker(self.w.xp, self.nan_where)
         namespace = dict(self.w.globals)
         exec(compile(src, f"<jit {self.name}>", "exec"), namespace)
+        kernels = [e.params["kernel"] for e in self.jaxpr.eqns
+                   if e.prim is fusion.fused_p]
         return Executable(namespace[self.name], src, self.plan,
-                          tuple(sorted(i for i in self.donate if i < len(args))), self.backend)
+                          tuple(sorted(i for i in self.donate if i < len(args))), self.backend,
+                          kernels)
 
     def fix_name(self) -> str:
         self.w.globals.setdefault("_fix", _fix)

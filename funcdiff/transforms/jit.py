@@ -87,13 +87,19 @@ def _side_cache(jaxpr: Jaxpr, what: str) -> dict:
 def _compiled_call(jaxpr: Jaxpr, name: str, backend: Any) -> codegen.Executable:
     """The executable of a ``pjit`` equation's jaxpr, compiled once per backend and flags."""
     cache = _side_cache(jaxpr, "_jit_executables")
-    key = (backend.name, config.debug_nans)
+    key = (_device_key(backend), config.debug_nans)
     exe = cache.get(key)
     if exe is None:
         opt, _ = optimize(jaxpr)
         exe = cache[key] = codegen.lower(opt, backend, debug_nans=config.debug_nans,
                                          name=_ident(name))
     return exe
+
+
+def _device_key(backend: Any) -> Any:
+    """What compiled code is cached by: the backend, and the device where it holds several
+    (the program's constants are placed on the device it runs on)."""
+    return (backend.name, backend.current_device()) if backend.multi_device else backend.name
 
 
 def _backend_for_xp(xp: Any) -> Any:
@@ -238,12 +244,13 @@ class _Entry:
         self.lock = threading.Lock()
 
     def compile(self, backend: Any, name: str) -> _Compiled:
-        c = self.compiled.get(backend.name)
+        key = _device_key(backend)
+        c = self.compiled.get(key)
         if c is None:
             with self.lock:
-                c = self.compiled.get(backend.name)
+                c = self.compiled.get(key)
                 if c is None:
-                    c = self.compiled[backend.name] = _Compiled(self, backend, name)
+                    c = self.compiled[key] = _Compiled(self, backend, name)
         return c
 
 
@@ -456,8 +463,10 @@ class JitFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         entry, leaves, backend, raws = self._prepare(args, kwargs)
         if raws is not None:
-            exe = entry.compile(backend, self.__name__).executable
-            outs = exe(raws)
+            if backend.multi_device:
+                outs = _run_on_device(entry, backend, raws, self.__name__)
+            else:
+                outs = entry.compile(backend, self.__name__).executable(raws)
             results = [ArrayImpl(o, a) for o, a in zip(outs, entry.out_avals)]
         else:
             results = pjit_p.bind(*entry.jaxpr.consts, *leaves, jaxpr=entry.closed,
@@ -600,6 +609,19 @@ def _backend_of(raws: Sequence[Any]) -> Any:
                 "to one device first with fd.device_put(x, device)"
             )
     return found or _backends.get_backend()
+
+
+def _run_on_device(entry: _Entry, backend: Any, raws: list, name: str) -> Any:
+    """Run on the device holding the arguments (compiled for it, constants placed there)."""
+    devs = {backend.device_of(r) for r in raws if type(r) in backend.array_types}
+    if len(devs) > 1:
+        raise ValueError(
+            f"jit of {name} got arrays on different devices ({', '.join(sorted(map(str, devs)))})"
+            "; move them to one device first with fd.device_put(x, device)"
+        )
+    with backend.on_device(devs.pop() if devs else backend.current_device()):
+        raws = [r if type(r) in backend.array_types else _move(r, backend) for r in raws]
+        return entry.compile(backend, name).executable(raws)
 
 
 def _move(raw: Any, backend: Any) -> Any:

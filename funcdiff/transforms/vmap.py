@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive
+from ..core.primitive import Primitive, ShapeError
 from ..core.source import at_user_line
 from ..core.tracing import (
     ConcretizationTypeError,
@@ -61,8 +61,14 @@ class BatchInterpreter(Interpreter):
                 f"primitive {prim.name!r} has no batching rule, so vmap cannot vectorize it; "
                 "register one in batching_rules.batch_rules beside the primitive"
             )
-        with use_interpreter(self.parent):
-            outs, out_dims = rule(vals, dims, **params)
+        try:
+            with use_interpreter(self.parent):
+                outs, out_dims = rule(vals, dims, **params)
+        except ShapeError:
+            per_example = _per_example_shape_error(prim, args, params)
+            if per_example is None:
+                raise
+            raise per_example from None
         return [o if d is None else BatchTracer(self, o, d)
                 for o, d in zip(outs, out_dims, strict=True)]
 
@@ -72,6 +78,17 @@ class BatchInterpreter(Interpreter):
             f"vmap{at_user_line()}: each example may go a different way. Use "
             "`fd.numpy.where(cond, a, b)` or `fd.lax.cond` instead of `if`."
         )
+
+
+def _per_example_shape_error(prim: Primitive, args: Sequence[Any],
+                             params: dict) -> ShapeError | None:
+    # A rule sees batched shapes; the user wrote the function for one example, so a shape
+    # error should name the shapes of one example, as the unbatched function would.
+    try:
+        prim.abstract_eval(*(get_aval(a) for a in args), **params)
+    except ShapeError as e:
+        return e
+    return None
 
 
 class _AxesMismatch(ValueError):

@@ -8,9 +8,10 @@ behave under ``vmap`` and ``grad``.
 
 from .conditionals import batched_cond_p, cond, cond_p, switch
 from .loops import scan, scan_p
+from .mapping import map
 from .while_loops import WhileLoopReverseModeError, fori_loop, while_loop, while_p
 
 __all__ = [
-    "WhileLoopReverseModeError", "batched_cond_p", "cond", "cond_p", "fori_loop", "scan",
+    "WhileLoopReverseModeError", "batched_cond_p", "cond", "cond_p", "fori_loop", "map", "scan",
     "scan_p", "switch", "while_loop", "while_p",
 ]
