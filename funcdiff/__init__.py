@@ -17,7 +17,7 @@ from .core.builder import make_jaxpr
 from .core.config import config
 from .core.ir import Jaxpr
 from .core.tracing import ConcretizationTypeError, UnexpectedTracerError
-from .devices import device_get, device_put, devices
+from .devices import default_device, device_get, device_put, devices
 from .lax import stop_gradient
 from .testing import check_grads
 from .transforms.ad_api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp
@@ -30,7 +30,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array", "ConcretizationTypeError", "Jaxpr", "UnexpectedTracerError", "config",
-    "device_get", "device_put", "devices", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax",
+    "default_device", "device_get", "device_put", "devices", "grad", "hessian", "jacfwd",
+    "jacrev", "jvp", "lax",
     "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree", "value_and_grad", "vjp", "vmap",
     "check_grads", "checkpoint", "custom_jvp", "custom_vjp", "remat",
     "data", "load", "nn", "optim", "random", "save", "jit",

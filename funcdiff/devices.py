@@ -69,7 +69,7 @@ def device_put(x: Any, device: Device | str | None = None) -> Any:
         >>> import numpy as np
         >>> fd.device_put(np.ones(2)).device
         CpuDevice(id=0)
-        >>> fd.device_put({"w": [1.0, 2.0]}, "cpu")["w"]
+        >>> fd.device_put({"w": np.array([1.0, 2.0])}, "cpu")["w"]
         Array([1., 2.], dtype=float32)
     """
     dev = _resolve(device)

@@ -278,18 +278,27 @@ def _mixed_backends(prim: Primitive, a: Any, b: Any, args: Sequence[Any]) -> Any
 
 def _run_placed(prim: Primitive, backend: Any, vals: list, params: dict,
                 args: Sequence[Any]) -> Any:
-    """Run ``prim`` where its device arrays live: host NumPy operands are copied there
-    first, and arrays on two devices of one backend (two GPUs) are an error."""
-    devs = {backend.device_of(v) for v in vals if type(v) in backend.array_types}
+    """Run ``prim`` where its device arrays live: host NumPy operands and scalars (0-d
+    arrays, such as those made for Python numbers) are copied there first; arrays on two
+    devices of one backend (two GPUs) are an error."""
+    types = backend.array_types
+    scalar = [isinstance(a, ArrayImpl) and not a.aval.shape for a in args]
+    devs = {backend.device_of(v) for v, s in zip(vals, scalar) if type(v) in types and not s}
     if len(devs) > 1:
         names = ", ".join(sorted(str(d) for d in devs))
         raise ValueError(
             f"{prim.name} got arrays on different devices: {names}{at_user_line()}. Move them "
             "to one device first with fd.device_put(x, device) (or x.to(device))."
         )
-    dev = devs.pop() if devs else backend.current_device()
+    if not devs:  # scalars only: the first one's device
+        devs = {next((backend.device_of(v) for v in vals if type(v) in types),
+                     backend.current_device())}
+    dev = devs.pop()
     with backend.on_device(dev):
-        vals = [backend.from_host(v, dev) if type(v) is np.ndarray else v for v in vals]
+        vals = [backend.from_host(v, dev) if type(v) is np.ndarray
+                else backend.from_host(backend.to_host(v), dev)
+                if s and type(v) in types and backend.device_of(v) != dev else v
+                for v, s in zip(vals, scalar)]
         return prim.impl(backend.xp, *vals, **params)
 
 

@@ -47,9 +47,11 @@ class DataLoader:
         num_workers: threads that load and transform samples (0: in the caller's thread).
             Batches are identical for every value.
         prefetch: batches prepared ahead in a background thread (0: none).
-        device: place each batch on this device (the copy overlaps compute when
-            prefetching); ``None`` gives host NumPy arrays converted to funcdiff arrays on
-            the default device.
+        device: place each batch on this device (a Device or a name: ``"gpu"``,
+            ``"gpu:1"``, ``"cpu"``); ``None`` places it on the default device. With
+            ``prefetch > 0`` the prefetch thread makes the copies, so they overlap the
+            training step running meanwhile (on CuPy through pinned host memory and a
+            stream of its own; see ``docs/gpu.md``).
 
     Examples:
         >>> import numpy as np
@@ -92,6 +94,10 @@ class DataLoader:
         self.num_workers = int(num_workers)
         self.prefetch = int(prefetch)
         self.device = device
+        if device is not None:
+            from ..devices import _resolve
+
+            _resolve(device)  # an unknown name fails here, not in the prefetch thread
         self._transform_takes_key = wants_key
         self.epoch = 0  # the epoch the next iter() runs
         self._start_batch = 0  # where the next iter() starts (resuming mid-epoch)
@@ -137,6 +143,7 @@ class DataLoader:
         return cuts[start:]
 
     def __iter__(self) -> Iterator[Any]:
+        self._target = self._target_device()
         epoch, start = self.epoch, self._start_batch
         self.epoch, self._start_batch = epoch + 1, 0
         self._position = (epoch, start)
@@ -150,7 +157,7 @@ class DataLoader:
 
     def _serial(self, batches: list, keys: Any, epoch: int, start: int) -> Iterator[Any]:
         for k, idx in enumerate(batches):
-            batch = self._make_batch(idx, keys, None)
+            batch = self._make_batch(idx, keys, None, overlapped=False)
             self._position = (epoch, start + k + 1)
             yield batch
 
@@ -164,7 +171,7 @@ class DataLoader:
                 for idx in batches:
                     if stop.is_set():
                         return
-                    item = self._make_batch(idx, keys, pool)
+                    item = self._make_batch(idx, keys, pool, overlapped=True)
                     while not stop.is_set():
                         try:
                             q.put(item, timeout=0.05)
@@ -200,7 +207,8 @@ class DataLoader:
             if pool is not None:
                 pool.shutdown(wait=True)
 
-    def _make_batch(self, idx: np.ndarray, keys: Any, pool: ThreadPoolExecutor | None) -> Any:
+    def _make_batch(self, idx: np.ndarray, keys: Any, pool: ThreadPoolExecutor | None,
+                    overlapped: bool) -> Any:
         fast = getattr(self.dataset, "__getitems__", None)
         if fast is not None and self.transform is None and self.collate_fn is None:
             try:
@@ -209,14 +217,14 @@ class DataLoader:
                 raise SampleError(
                     f"loading samples {idx.tolist()[:8]}... failed: {type(e).__name__}: {e}"
                 ) from e
-            return self._place(host)
+            return self._place(host, overlapped)
         sample_k = sample_keys(keys, idx) if keys is not None else None
         jobs = list(range(len(idx)))
         load = lambda j: self._load(int(idx[j]), None if sample_k is None else sample_k[j])
         samples = list(pool.map(load, jobs)) if pool is not None else [load(j) for j in jobs]
         if self.collate_fn is not None:
             return self.collate_fn(samples)
-        return self._place(default_collate(samples, idx.tolist()))
+        return self._place(default_collate(samples, idx.tolist()), overlapped)
 
     def _load(self, index: int, key: Any) -> Any:
         try:
@@ -232,12 +240,28 @@ class DataLoader:
                 f"loading sample {index} failed: {type(e).__name__}: {e}"
             ) from e
 
-    def _place(self, host_batch: Any) -> Any:
-        from ..devices import device_put
+    # --- device placement ---------------------------------------------------------------
+    def _target_device(self) -> Any:
+        """Where batches go: ``device``, else the default backend's current device (read in
+        the consumer's thread: the prefetch thread's current device may differ)."""
+        from .. import backend
+        from ..devices import _resolve
 
-        return tree.map(lambda x: x if isinstance(x, Array) else device_put(np.asarray(x),
-                                                                          self.device),
-                        host_batch)
+        if self.device is not None:
+            return _resolve(self.device)
+        return backend.get_backend().current_device()
+
+    def _place(self, host_batch: Any, overlapped: bool) -> Any:
+        from ..devices import _put_host, device_put
+
+        dev = getattr(self, "_target", None) or self._target_device()
+
+        def put(x: Any) -> Any:
+            if isinstance(x, Array):
+                return device_put(x, dev) if self.device is not None else x
+            return _put_host(x, dev, overlapped)
+
+        return tree.map(put, host_batch)
 
 
 def _takes_key(fn: Callable) -> bool:

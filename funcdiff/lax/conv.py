@@ -196,6 +196,9 @@ def _conv_impl(xp: Any, lhs: Any, rhs: Any, *, window_strides, padding, lhs_dila
     b = batch_group_count
     if math.prod(out_sp) == 0 or math.prod(window) == 0 or c == 0:
         out = xp.zeros((n // b, w.shape[0], *out_sp), dtype=x.dtype)
+    elif (math.prod(window) <= math.prod(out_sp) and feature_group_count == b == 1
+          and w.shape[0] < c and all(s == 1 for s in window_strides) and math.prod(window) > 1):
+        out = _conv_by_shifts(xp, x, w, rhs_dilation, out_sp)
     elif math.prod(window) <= math.prod(out_sp):
         out = _conv_by_offsets(xp, x, w, window_strides, rhs_dilation, out_sp,
                                feature_group_count, b)
@@ -203,6 +206,34 @@ def _conv_impl(xp: Any, lhs: Any, rhs: Any, *, window_strides, padding, lhs_dila
         out = _conv_by_windows(xp, x, w, window_strides, rhs_dilation, out_sp,
                                feature_group_count, b)
     return xp.transpose(out, tuple(np.argsort(out_spec)))
+
+
+def _conv_by_shifts(xp: Any, x: Any, w: Any, rhs_dilation: tuple, out_sp: tuple) -> Any:
+    """Stride 1, fewer output than input features (an input's gradient): one matmul of
+    every kernel offset's ``(O, C)`` slice with the whole padded input, then the shifted
+    products summed — no im2col copy of the larger input.
+
+    With the padded spatial axes flattened (row pitch ``P``), output position ``m`` under
+    kernel offset ``k`` reads input position ``m + off_k``: each offset's product is a
+    contiguous slab, shifted by ``off_k``. Positions past each row's end are computed and
+    never read (the result is a view that skips them).
+    """
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    sp = x.shape[2:]
+    pitch = [math.prod(sp[d + 1:]) for d in range(len(sp))]
+    offs = [sum(k * dl * p for k, dl, p in zip(ks, rhs_dilation, pitch))
+            for ks in np.ndindex(*w.shape[2:])]
+    length = sum((m - 1) * p for m, p in zip(out_sp, pitch)) + 1
+    wk = xp.reshape(xp.transpose(w, (*range(2, w.ndim), 0, 1)), (len(offs) * o, c))
+    z = xp.reshape(xp.matmul(wk, xp.reshape(x, (n, c, -1))), (n, len(offs), o, -1))
+    res = xp.empty((n, o, out_sp[0] * pitch[0]), dtype=z.dtype)
+    acc = res[:, :, :length]
+    xp.add(z[:, 0, :, offs[0]:offs[0] + length], z[:, 1, :, offs[1]:offs[1] + length], out=acc)
+    for k in range(2, len(offs)):
+        xp.add(acc, z[:, k, :, offs[k]:offs[k] + length], out=acc)
+    res = xp.reshape(res, (n, o, out_sp[0], *sp[1:]))
+    return res[(slice(None), slice(None), slice(None), *(slice(0, m) for m in out_sp[1:]))]
 
 
 def _conv_by_offsets(xp: Any, x: Any, w: Any, strides: tuple, rhs_dilation: tuple,
@@ -470,6 +501,8 @@ def _conv_batch(args, dims, **params):
 
 
 conv_general_dilated_p.def_impl(_conv_impl)
+# Its result is never a view of an operand: jit's generated code may write over it.
+conv_general_dilated_p.returns_new_buffer = True  # type: ignore[attr-defined]
 conv_general_dilated_p.def_abstract_eval(_conv_shape)
 defbilinear(conv_general_dilated_p, _conv_transpose_lhs, _conv_transpose_rhs)
 batch_rules[conv_general_dilated_p] = _conv_batch

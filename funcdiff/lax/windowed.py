@@ -299,6 +299,12 @@ class _Selection:
 
         self.cfg = tuple((lo, hi, b - 1) for (lo, hi), b in zip(params["padding"],
                                                                  params["base_dilation"]))
+        # Windows that tile the operand (2×2 pooling with stride 2): each element is in at
+        # most one window, so the cotangent is one select in an interleaved layout.
+        self.tiles = params["window_dimensions"] if (
+            params["window_strides"] == params["window_dimensions"]
+            and all(c == (0, 0, 0) for c in self.cfg)
+            and all(d == 1 for d in params["window_dilation"])) else None
         xpd = self._pad(x, _identity(kind, np.dtype(x.dtype)))
         self.padded_shape = xpd.shape
         self.out_shape = ans.shape
@@ -343,6 +349,8 @@ class _Selection:
         from .elementwise import add, select
         from .shapes import full, pad, pad_p
 
+        if self.tiles is not None and self.slices:
+            return self._tiled_cotangent(ct, x_aval)
         zero = typed_scalar(0, ct.dtype)
         total = full(self.padded_shape, 0, ct.dtype) if not self.slices else None
         zeros = full(ct.shape, 0, ct.dtype)
@@ -356,6 +364,37 @@ class _Selection:
         (out, _) = ad.transpose_rules[pad_p](total, UndefinedPrimal(x_aval), zero,
                                              padding_config=self.cfg)
         return out
+
+
+    def _tiled_cotangent(self, ct: Any, x_aval: ShapedArray) -> Any:
+        """:meth:`cotangent` for windows that tile the operand: each offset's selected
+        cotangent (output-sized) is interleaved with the others, one axis at a time, by a
+        concatenation along a new axis beside it and a reshape that merges the two. A few
+        passes over the operand's size, where adding a padded slice per offset takes many."""
+        from .elementwise import select
+        from .shapes import concatenate, full, pad, reshape
+
+        win, n = self.tiles, len(self.out_shape)
+        zeros = full(ct.shape, 0, ct.dtype)
+        parts = {offs: select(mask, ct, zeros)
+                 for offs, mask in zip(np.ndindex(*win), self.masks)}
+        for d in reversed(range(n)):
+            if win[d] == 1:
+                continue
+            groups: dict[tuple, list] = {}
+            for offs, part in sorted(parts.items()):  # offsets along d in order
+                groups.setdefault((*offs[:d], 0, *offs[d + 1:]), []).append(part)
+            parts = {}
+            for key, group in groups.items():
+                shape = group[0].shape
+                cat = concatenate([reshape(g, (*shape[:d + 1], 1, *shape[d + 1:]))
+                                   for g in group], d + 1)
+                parts[key] = reshape(cat, (*shape[:d], shape[d] * win[d], *shape[d + 1:]))
+        (got,) = parts.values()
+        if got.shape != x_aval.shape:  # rows past the last whole window get nothing
+            zero = typed_scalar(0, ct.dtype)
+            got = pad(got, zero, [(0, s - g, 0) for s, g in zip(x_aval.shape, got.shape)])
+        return got
 
 
 def _extremum_rules(kind: str, p: Primitive) -> None:

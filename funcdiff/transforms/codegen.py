@@ -50,6 +50,11 @@ _BINARY = {
 }
 _REDUCE = {"reduce_sum": "sum", "reduce_max": "amax", "reduce_min": "amin",
            "reduce_prod": "prod", "reduce_and": "all", "reduce_or": "any"}
+_REDUCE_UFUNC = {"sum": "add", "amax": "maximum", "amin": "minimum", "prod": "multiply"}
+# Elementwise primitives whose result may be written over a dying operand (see _schedule).
+_ELEMENTWISE = frozenset({*_UNARY, *_BINARY, "div", "integer_pow", "select"})
+# The signed integer type of each float size: a float's bits, for masking (see _where0).
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
 # Operands updated in place when they die (index of the operand).
 _INPLACE = {"scatter": 0, "dynamic_update_slice": 0}
 # Most dead buffers of one shape and dtype kept for reuse.
@@ -154,6 +159,16 @@ class _Writer:
             self.globals[g] = getattr(self.xp, name)
         return g
 
+    def reducer(self, name: str) -> str:
+        """``_sum``/``_amax``/…: bound to the ufunc's ``reduce`` where the namespace's ufuncs
+        are NumPy's (the same call without ``np.sum``'s Python wrapper: about 1 µs less)."""
+        g = f"_{name}"
+        if g not in self.globals:
+            ufunc = getattr(self.xp, _REDUCE_UFUNC.get(name, ""), None)
+            self.globals[g] = ufunc.reduce if isinstance(ufunc, np.ufunc) else getattr(
+                self.xp, name)
+        return g
+
     def value(self, prefix: str, v: Any, key: Any = None) -> str:
         key = (prefix, id(v) if key is None else key)
         if key not in self._ids:
@@ -199,6 +214,19 @@ def _integer_pow(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 
 def _select(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    out = eqn.outvars[0].aval
+    if out.dtype.kind == "f" and out.dtype.itemsize in _INT_OF_SIZE:
+        # select(p, x, 0) (ReLU's and max pooling's gradients): NumPy's where is three to
+        # four times slower than masking x's bits, which gives the same bits (+0.0 where
+        # the zero is picked, NaN payloads kept) and can write over a dying x.
+        for k, zero in ((1, 2), (2, 1)):
+            z = eqn.invars[zero]
+            if isinstance(eqn.invars[k], Var) and isinstance(z, Literal):
+                v = literal_scalar(z.val)
+                if v == 0 and not np.signbit(v):
+                    fn = w.value("where0", _where0, key="where0")
+                    return Emit(f"{fn}(_xp, {a[0]}, {a[k]}, {k == 1}{{out}})", "fresh",
+                                out_ok=bool(out.shape), elementwise=True)
     return Emit(f"{w.fn('where')}({a[0]}, {a[1]}, {a[2]})", "fresh")
 
 
@@ -212,7 +240,7 @@ def _reduce(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
         return None  # an empty reduction: the implementation gives max/min's identity
     name = _REDUCE[eqn.prim.name]
     dt = f", dtype={w.dtype(eqn.outvars[0].aval.dtype)}" if name in ("sum", "prod") else ""
-    return Emit(f"{w.fn(name)}({a[0]}, axis={eqn.params['axes']}{dt}{{out}})", "fresh",
+    return Emit(f"{w.reducer(name)}({a[0]}, axis={eqn.params['axes']}{dt}{{out}})", "fresh",
                 out_ok=bool(eqn.outvars[0].aval.shape))
 
 
@@ -229,6 +257,10 @@ def _broadcast(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 
 def _reshape(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
+    if eqn.invars[0].aval.ndim and isinstance(eqn.invars[0], Var):
+        # The method skips xp.reshape's wrapper; a 0-d value may be a NumPy scalar, which
+        # the strict backend's namespace must see, so that one keeps the function.
+        return Emit(f"{a[0]}.reshape({eqn.params['new_sizes']})", "view")
     return Emit(f"{w.fn('reshape')}({a[0]}, {eqn.params['new_sizes']})", "view")
 
 
@@ -236,7 +268,7 @@ def _transpose(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     perm = eqn.params["permutation"]
     if perm == (1, 0):
         return Emit(f"{a[0]}.T", "view")
-    return Emit(f"{w.fn('transpose')}({a[0]}, {perm})", "view")
+    return Emit(f"{a[0]}.transpose({perm})", "view")
 
 
 def _slice(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
@@ -269,10 +301,20 @@ def _swap_last(w: _Writer, x: str, ndim: int) -> str:
 def _dot_general(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     """``dot_general`` in the forms ``matmul`` takes directly (transposed operands as views)."""
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    if eqn.params.get("preferred_element_type") is not None or len(lc) != 1:
+    if eqn.params.get("preferred_element_type") is not None:
         return None
     lhs, rhs = eqn.invars[0].aval, eqn.invars[1].aval
     nb = len(lb)
+    if not lc and lb == tuple(range(nb)) and rb == tuple(range(nb)):
+        # No contraction (an outer product, per-example gradients): a broadcast multiply
+        # of the operands reshaped to (batch, lhs free, 1...) and (batch, 1..., rhs free).
+        bs, lf, rf = lhs.shape[:nb], lhs.shape[nb:], rhs.shape[nb:]
+        x = f"{w.fn('reshape')}({a[0]}, {(*bs, *lf, *(1,) * len(rf))})"
+        y = f"{w.fn('reshape')}({a[1]}, {(*bs, *(1,) * len(lf), *rf)})"
+        return Emit(f"{w.fn('multiply')}({x}, {y}{{out}})", "fresh",
+                    out_ok=bool(eqn.outvars[0].aval.shape))
+    if len(lc) != 1:
+        return None
     if lb != tuple(range(nb)) or rb != tuple(range(nb)):
         return None
     lr, rr = lhs.ndim - nb, rhs.ndim - nb
@@ -322,6 +364,24 @@ def _fix(raw: Any, dtype: np.dtype, xp: Any, array_types: tuple) -> Any:
     return raw if raw.dtype == dtype else raw.astype(dtype)
 
 
+def _where0(xp: Any, pred: Any, x: Any, keep_true: bool, out: Any = None) -> Any:
+    """``where(pred, x, 0)`` (``keep_true``) or ``where(pred, 0, x)`` for float ``x``, as
+    ``x``'s bits and-ed with a mask of all ones or zeros: two fast passes, bit-exact."""
+    it = _INT_OF_SIZE[x.dtype.itemsize]
+    p = pred.view(np.dtype(np.int8))  # True is 1
+    if out is None:  # C order, whatever the operands' layouts (a reshape may follow)
+        out = xp.empty(np.broadcast_shapes(pred.shape, x.shape), dtype=x.dtype)
+    bits = out.view(it)
+    # The mask can be made where the result goes, unless that is x's own memory.
+    mask = bits if out is not x and pred.shape == out.shape else None
+    if keep_true:
+        mask = xp.negative(p, dtype=it, out=mask)
+    else:
+        mask = xp.subtract(p, 1, dtype=it, out=mask)
+    xp.bitwise_and(x.view(it), mask, out=bits)
+    return out
+
+
 def _scatter_into(xp: Any, out: Any, updates: Any, *indices: Any, axes: tuple,
                   mode: str) -> Any:
     """``scatter`` writing into ``out`` (dead after this equation) instead of a copy."""
@@ -363,6 +423,58 @@ def _nan_checker(xp: Any, where: list[str]) -> Callable[[Any, int], None]:
 
 # ---------------------------------------------------------------------------------------
 # The planner and writer
+
+
+def _schedule(jaxpr: Jaxpr) -> Jaxpr:
+    """The equations reordered so that more elementwise results can overwrite an operand.
+
+    An elementwise equation can write over an operand only where that operand dies. When
+    the operand's other readers come later but could already run (ReLU's ``max(h, 0)``
+    before ``gt(h, 0)``, its gradient's mask), those readers (elementwise ones) move up in
+    front of it. Every equation still comes after its inputs; nothing else moves.
+    """
+    eqns = jaxpr.eqns
+    readers: dict[Var, list[int]] = {}
+    for i, eqn in enumerate(eqns):
+        for x in dict.fromkeys(eqn.invars):
+            if isinstance(x, Var):
+                readers.setdefault(x, []).append(i)
+    outs = {x for x in jaxpr.outvars if isinstance(x, Var)}
+    avail = {*jaxpr.invars, *jaxpr.constvars}
+    done = [False] * len(eqns)
+    order: list[Eqn] = []
+
+    def emit(j: int) -> None:
+        order.append(eqns[j])
+        done[j] = True
+        avail.update(eqns[j].outvars)
+
+    def hoistable(later: list[int]) -> bool:
+        have = set()
+        for j in later:
+            e = eqns[j]
+            if e.prim.name not in _ELEMENTWISE or not all(
+                    not isinstance(x, Var) or x in avail or x in have for x in e.invars):
+                return False
+            have.update(e.outvars)
+        return True
+
+    for i, eqn in enumerate(eqns):
+        if done[i]:
+            continue
+        if eqn.prim.name in _ELEMENTWISE and len(eqn.outvars) == 1:
+            for x in eqn.invars:
+                if not isinstance(x, Var) or x in outs or _key(x) != _key(eqn.outvars[0]):
+                    continue
+                later = [j for j in readers[x] if j != i and not done[j]]
+                if later and hoistable(later):
+                    for j in later:
+                        emit(j)
+                    break
+        emit(i)
+    if all(a is b for a, b in zip(order, eqns)):
+        return jaxpr
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, order, jaxpr.outvars, jaxpr.consts)
 
 
 class _Buf:
@@ -414,6 +526,7 @@ class _Lowering:
             # CuPy: elementwise chains become one kernel each (not when NaNs are checked:
             # that names each operation, so each keeps its own line)
             jaxpr = fusion.fuse(jaxpr, name)
+        jaxpr = _schedule(jaxpr)
         self.jaxpr, self.backend, self.name = jaxpr, backend, name
         self.w = _Writer(backend.xp)
         self.debug_nans = debug_nans
@@ -541,8 +654,12 @@ class _Lowering:
             dts = [self.w.dtype(v.aval.dtype) for v in eqn.outvars]
             fixes = ", ".join(f"_fix(_r[{k}], {d}, _xp, {types})" for k, d in enumerate(dts))
             return Emit(f"(lambda _r: ({fixes},))({call})", "opaque")
+        # A primitive may declare that its implementation always returns a new buffer
+        # (``returns_new_buffer``, e.g. a convolution): the program then owns the result and
+        # may write over it (a bias added in place). Others may return views of operands.
+        kind = "fresh" if getattr(eqn.prim, "returns_new_buffer", False) else "opaque"
         return Emit(f"_fix({call}, {self.w.dtype(eqn.outvars[0].aval.dtype)}, _xp, {types})",
-                    "opaque")
+                    kind)
 
     def call(self, eqn: Eqn, args: list[str]) -> Emit:
         """A call the passes kept (a ``checkpoint`` that must stay apart): its jaxpr is

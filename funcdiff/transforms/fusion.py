@@ -530,7 +530,7 @@ def fuse(jaxpr: Jaxpr, name: str = "jitted") -> Jaxpr:
         float t2 = (t1 * 2.0f);
         out0 = t2;
     """
-    groups = find_groups(jaxpr)
+    groups = [g for g in find_groups(jaxpr) if _reads_an_array(jaxpr, g)]
     if not groups:
         return jaxpr
     member_of = {m: k for k, g in enumerate(groups) for m in g}
@@ -550,6 +550,13 @@ def fuse(jaxpr: Jaxpr, name: str = "jitted") -> Jaxpr:
             eqns.append(_group_eqn(jaxpr, groups[k], f"{name}_fused{k}", readers, returned))
     return Jaxpr(list(jaxpr.constvars), list(jaxpr.invars), eqns, list(jaxpr.outvars),
                  list(jaxpr.consts))
+
+
+def _reads_an_array(jaxpr: Jaxpr, members: list[int]) -> bool:
+    """Whether the group reads a value made outside it (a kernel's loop needs an input)."""
+    made = {jaxpr.eqns[m].outvars[0] for m in members}
+    return any(isinstance(a, Var) and a not in made for m in members
+               for a in jaxpr.eqns[m].invars)
 
 
 def _group_eqn(jaxpr: Jaxpr, members: list[int], name: str, readers: dict,

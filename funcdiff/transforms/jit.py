@@ -631,7 +631,8 @@ def _move(raw: Any, backend: Any) -> Any:
 
 class Lowered:
     """What ``jit(f).lower(*args)`` made: read ``jaxpr``, ``optimized_jaxpr``, ``passes``,
-    ``cost``, ``source``, ``trace_ms``, ``compile_ms``; ``print`` it for all of them."""
+    ``cost``, ``source``, ``kernels`` (fused CuPy kernels), ``trace_ms``, ``compile_ms``;
+    ``print`` it for all of them."""
 
     def __init__(self, fn: JitFunction, entry: _Entry, compiled: _Compiled, args: tuple,
                  kwargs: dict) -> None:
@@ -643,6 +644,7 @@ class Lowered:
         self.passes: list[PassRecord] = compiled.passes
         self.source: str = compiled.executable.source
         self.plan = compiled.executable.plan
+        self.kernels: list = compiled.executable.kernels  # fused elementwise kernels (CuPy)
         self.cost: Cost = estimate(compiled.optimized, compiled.executable.plan)
         self.trace_ms: float = entry.trace_ms
         self.compile_ms: float = compiled.compile_ms
@@ -666,6 +668,8 @@ class Lowered:
             f"--- generated code ({self.plan.reused} results written into recycled "
             "buffers) ---",
             self.source.rstrip(),
+            *([f"--- fused elementwise kernels ({len(self.kernels)}) ---",
+               *(k.cuda_source for k in self.kernels)] if self.kernels else []),
         ])
 
     def __str__(self) -> str:

@@ -88,6 +88,8 @@ def _per_example_shape_error(prim: Primitive, args: Sequence[Any],
         prim.abstract_eval(*(get_aval(a) for a in args), **params)
     except ShapeError as e:
         return e
+    except Exception:  # no clearer message to give: keep the rule's own
+        return None
     return None
 
 

@@ -17,6 +17,7 @@ from .dot_transpose import fold_dot_transposes
 from .einsum import reorder_contractions
 from .fold import fold_constants
 from .inline import inline_calls
+from .scale import sink_scalars
 from .simplify import simplify
 
 # (name, pass); simplification runs again after folding and after the dot rewrites, since
@@ -30,6 +31,7 @@ PIPELINE: tuple[tuple[str, Callable[[Jaxpr], Jaxpr]], ...] = (
     ("cse", cse),
     ("dot_transpose", fold_dot_transposes),
     ("einsum", reorder_contractions),
+    ("scale", sink_scalars),
     ("simplify", simplify),
     ("cse", cse),
     ("dce", dce),
@@ -70,5 +72,5 @@ def optimize(jaxpr: Jaxpr, pipeline=PIPELINE) -> tuple[Jaxpr, list[PassRecord]]:
 
 __all__ = [
     "PIPELINE", "PassRecord", "cse", "dce", "fold_constants", "fold_dot_transposes",
-    "inline_calls", "optimize", "reorder_contractions", "simplify",
+    "inline_calls", "optimize", "reorder_contractions", "simplify", "sink_scalars",
 ]
