@@ -166,3 +166,20 @@ def _erfinv_newton(xp: Any, x: Any) -> Any:
 def _host(x: Any) -> Any:
     # SciPy needs host arrays: the strict backend's arrays hand theirs over explicitly.
     return x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x
+
+
+def quiet(impl: Any) -> Any:
+    """``impl`` with NumPy's floating-point warnings turned off.
+
+    Like JAX (and CuPy), funcdiff returns inf and NaN without printing warnings;
+    ``fd.config.update("debug_nans", True)`` is the way to stop at the first NaN.
+    """
+
+    def run(xp: Any, *args: Any, **params: Any) -> Any:
+        if getattr(xp, "__name__", "") == "cupy":
+            return impl(xp, *args, **params)
+        with np.errstate(all="ignore"):
+            return impl(xp, *args, **params)
+
+    run.__wrapped__ = impl  # type: ignore[attr-defined]
+    return run

@@ -459,3 +459,10 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
     v = typed_scalar(fill_value, x.dtype, weak=True)
     return broadcast_in_dim_p.bind(v, shape=tuple(int(n) for n in shape),
                                    broadcast_dimensions=())
+
+# Operations that divide by zero or leave their domain return inf/NaN silently, as in JAX:
+# NumPy's warnings are turned off around their implementations (about 1 us each, so only
+# where a warning is likely; overflow in exp or mul still warns on the NumPy backend).
+for _p in (div_p, rem_p, pow_p, log_p, log1p_p, sqrt_p, rsqrt_p, asin_p, acos_p, acosh_p,
+           atanh_p, erf_inv_p):
+    _p.def_impl(extras.quiet(_p.impl))

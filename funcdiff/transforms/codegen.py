@@ -215,10 +215,11 @@ def _integer_pow(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 def _select(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     out = eqn.outvars[0].aval
-    if out.dtype.kind == "f" and out.dtype.itemsize in _INT_OF_SIZE:
-        # select(p, x, 0) (ReLU's and max pooling's gradients): NumPy's where is three to
-        # four times slower than masking x's bits, which gives the same bits (+0.0 where
-        # the zero is picked, NaN payloads kept) and can write over a dying x.
+    if out.dtype.kind == "f" and out.dtype.itemsize in _INT_OF_SIZE and out.size >= 4096:
+        # select(p, x, 0) (ReLU's and max pooling's gradients): on large arrays NumPy's
+        # where is three to four times slower than masking x's bits, which gives the same
+        # bits (+0.0 where the zero is picked, NaN payloads kept) and can write over a dying
+        # x. (On small ones where's single call is quicker.)
         for k, zero in ((1, 2), (2, 1)):
             z = eqn.invars[zero]
             if isinstance(eqn.invars[k], Var) and isinstance(z, Literal):
@@ -247,6 +248,10 @@ def _reduce(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 def _broadcast(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
     x = eqn.invars[0].aval
+    if not x.shape and eqn.outvars[0].aval.size <= 4096:
+        # A small array filled with one value: a new one is quicker than broadcast_to's view.
+        dt = w.dtype(eqn.outvars[0].aval.dtype)
+        return Emit(f"{w.fn('full')}({shape}, {a[0]}, dtype={dt})", "fresh")
     if dims != tuple(range(len(shape) - x.ndim, len(shape))):
         expanded = [1] * len(shape)
         for i, d in enumerate(dims):
@@ -370,7 +375,8 @@ def _where0(xp: Any, pred: Any, x: Any, keep_true: bool, out: Any = None) -> Any
     it = _INT_OF_SIZE[x.dtype.itemsize]
     p = pred.view(np.dtype(np.int8))  # True is 1
     if out is None:  # C order, whatever the operands' layouts (a reshape may follow)
-        out = xp.empty(np.broadcast_shapes(pred.shape, x.shape), dtype=x.dtype)
+        shape = x.shape if pred.shape == x.shape else np.broadcast_shapes(pred.shape, x.shape)
+        out = xp.empty(shape, dtype=x.dtype)
     bits = out.view(it)
     # The mask can be made where the result goes, unless that is x's own memory.
     mask = bits if out is not x and pred.shape == out.shape else None
