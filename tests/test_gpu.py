@@ -37,8 +37,13 @@ def cp(monkeypatch):
 
 
 def on_cpu(fn, *args):
-    """``fn`` evaluated on the host backend, for reference."""
-    return fn(*fd.tree.map(lambda a: a.cpu() if isinstance(a, fd.Array) else a, args))
+    """``fn`` evaluated on the NumPy backend (new arrays made on the host too), for reference."""
+    prev = os.environ.get("FUNCDIFF_BACKEND")
+    os.environ["FUNCDIFF_BACKEND"] = "numpy"
+    try:
+        return fn(*fd.tree.map(lambda a: a.cpu() if isinstance(a, fd.Array) else a, args))
+    finally:
+        os.environ["FUNCDIFF_BACKEND"] = prev or "numpy"
 
 
 def close(a, b, rtol=1e-5, atol=1e-6):

@@ -52,15 +52,12 @@ class Backend:
     name: str
     xp: Any
     array_types: tuple[type, ...]
+    # Whether arrays of this backend may live on different devices (then operations check
+    # that theirs share one, and run there). A plain attribute: eager dispatch reads it.
+    multi_device: bool = False
 
     def devices(self) -> list[Device]:
         raise NotImplementedError
-
-    @property
-    def multi_device(self) -> bool:
-        """Whether arrays of this backend may live on different devices (then operations
-        check that theirs share one, and run there)."""
-        return len(self.devices()) > 1
 
     def device_of(self, x: Any) -> Device:
         return self.devices()[0]

@@ -32,15 +32,11 @@ class CupyBackend(Backend):
         self.array_types = (cupy.ndarray,)
         n = cupy.cuda.runtime.getDeviceCount()
         self._devices = [Device("gpu", i, self.name) for i in range(n)]
-        self._multi = n > 1
+        self.multi_device = n > 1
         self._streams = threading.local()  # one copy stream per thread and device
 
     def devices(self) -> list[Device]:
         return self._devices
-
-    @property
-    def multi_device(self) -> bool:
-        return self._multi
 
     def device_of(self, x: Any) -> Device:
         return self._devices[x.device.id]

@@ -82,15 +82,13 @@ def cumulative_extremum(xp: Any, x: Any, axis: int, mode: str) -> Any:
     fn = xp.maximum if mode == "max" else xp.minimum
     if is_numpy(xp):
         return fn.accumulate(x, axis=axis)
-    out = x
-    n, step = x.shape[axis], 1
-    while step < n:
-        head = [slice(None)] * x.ndim
-        tail = [slice(None)] * x.ndim
-        head[axis] = slice(step, None)
-        tail[axis] = slice(None, n - step)
-        shifted = fn(out[tuple(head)], out[tuple(tail)])
-        out = xp.concatenate([out[tuple(tail[:axis] + [slice(0, step)])], shifted], axis=axis)
+    def along(s: slice) -> tuple:
+        return (slice(None),) * axis + (s,)
+
+    out, n, step = x, x.shape[axis], 1
+    while step < n:  # out[i] = fn(out[i], out[i - step]) for i >= step, all at once
+        shifted = fn(out[along(slice(step, None))], out[along(slice(None, n - step))])
+        out = xp.concatenate([out[along(slice(0, step))], shifted], axis=axis)
         step *= 2
     return out
 

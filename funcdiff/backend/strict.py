@@ -307,6 +307,7 @@ class StrictBackend(Backend):
         n = devices if devices is not None else int(os.environ.get("FUNCDIFF_STRICT_DEVICES",
                                                                    "1"))
         self._devices = [Device("cpu", i, self.name) for i in range(max(n, 1))]
+        self.multi_device = len(self._devices) > 1
 
     def devices(self) -> list[Device]:
         return self._devices

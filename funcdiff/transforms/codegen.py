@@ -20,6 +20,7 @@ ever overwritten. The plan's peak of live buffer bytes is what :mod:`.cost` repo
 
 from __future__ import annotations
 
+import bisect
 import keyword
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ _REDUCE = {"reduce_sum": "sum", "reduce_max": "amax", "reduce_min": "amin",
 _REDUCE_UFUNC = {"sum": "add", "amax": "maximum", "amin": "minimum", "prod": "multiply"}
 # Elementwise primitives whose result may be written over a dying operand (see _schedule).
 _ELEMENTWISE = frozenset({*_UNARY, *_BINARY, "div", "integer_pow", "select"})
+# Results at least this large are consumed as soon as their readers can run (_schedule).
+_EARLY_BYTES = 1 << 16
 # The signed integer type of each float size: a float's bits, for masking (see _where0).
 _INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
 # Operands updated in place when they die (index of the operand).
@@ -121,8 +124,11 @@ def _checked_donations(raws: list, donated: tuple[int, ...], backend: Any) -> li
         ok = flags is not None and flags.c_contiguous and getattr(
             flags, "writeable", True) and getattr(x, "base", None) is None
         if ok:
-            ok = not any(bool(xp.may_share_memory(x, r)) for j, r in enumerate(raws)
-                         if j != i and hasattr(r, "shape"))
+            # Two arrays that each own their memory (base None) cannot overlap: only the
+            # others (views) need the memory-range test.
+            ok = not any(r is x or (getattr(r, "base", None) is not None and bool(
+                xp.may_share_memory(x, r))) for j, r in enumerate(raws)
+                if j != i and hasattr(r, "shape"))
         if not ok:
             raws[i] = xp.array(x, copy=True)
     return raws
@@ -478,6 +484,15 @@ def _schedule(jaxpr: Jaxpr) -> Jaxpr:
                         emit(j)
                     break
         emit(i)
+        # A large result whose readers could all run now is consumed now, so that its
+        # memory is free for the next large array (a weight's gradient is added to the
+        # weight before the next layer's gradient is made, as NumPy code by hand does).
+        for v in eqn.outvars:
+            later = [j for j in readers.get(v, []) if not done[j]]
+            if (later and v not in outs and _nbytes(v) >= _EARLY_BYTES and hoistable(later)
+                    and all(_nbytes(u) <= _nbytes(v) for j in later for u in eqns[j].outvars)):
+                for j in later:
+                    emit(j)
     if all(a is b for a, b in zip(order, eqns)):
         return jaxpr
     return Jaxpr(jaxpr.constvars, jaxpr.invars, order, jaxpr.outvars, jaxpr.consts)
@@ -541,6 +556,7 @@ class _Lowering:
         self.bufs: dict[Var, list[_Buf]] = {}
         self.pool: dict[Any, list[_Buf]] = {}
         self.bound: set[str] = set()
+        self.whole: set[str] = set()  # reshapes of a whole owned buffer (see dying_owned)
         self.plan = MemoryPlan()
         self.live = 0
         self.nan_where: list[str] = []
@@ -558,6 +574,18 @@ class _Lowering:
                 self.last[x] = n  # outputs outlive the program
         for v in jaxpr.invars:
             self.last.setdefault(v, -1)
+        # Where results of each shape and dtype are made: a dead buffer is pooled only if a
+        # later equation could write into it; otherwise it is freed at once, so that the
+        # allocator can hand its memory to the next array (fresh pages cost page faults).
+        self.made_at: dict[Any, list[int]] = {}
+        for i, eqn in enumerate(jaxpr.eqns):
+            for v in eqn.outvars:
+                self.made_at.setdefault(_key(v), []).append(i)
+
+    def wanted_later(self, key: Any, i: int) -> int:
+        """How many results of ``key``'s shape and dtype equations after ``i`` make."""
+        made = self.made_at.get(key, [])
+        return len(made) - bisect.bisect_right(made, i)
 
     # --- atoms
     def atom(self, a: Atom) -> str:
@@ -624,7 +652,7 @@ class _Lowering:
             emit = self.call(eqn, args)
         out_buf, inplace = None, False
         if eqn.prim.name in _INPLACE:
-            out_buf = self.dying_owned(i, eqn, _INPLACE[eqn.prim.name])
+            out_buf = self.dying_owned(i, eqn, _INPLACE[eqn.prim.name], reshaped=True)
             if out_buf is not None:
                 emit, inplace = self.inplace(eqn, args), True
         if emit is None:
@@ -687,15 +715,19 @@ class _Lowering:
         return Emit(f"{fn}(_xp, {', '.join(args)})", "fresh")
 
     # --- memory
-    def dying_owned(self, i: int, eqn: Eqn, k: int, elementwise: bool = False) -> _Buf | None:
-        """Operand ``k``'s buffer if it is owned, is that buffer (not a view into it), has
-        the result's shape and dtype, dies here, and no other operand reads it — except, for
-        an elementwise operation, as this very array (``add d d`` may write over ``d``)."""
+    def dying_owned(self, i: int, eqn: Eqn, k: int, elementwise: bool = False,
+                    reshaped: bool = False) -> _Buf | None:
+        """Operand ``k``'s buffer if it is owned, is that buffer (or, with ``reshaped``, a
+        reshape of all of it, as ``x.at[i]`` makes: an update in place writes through the
+        operand itself), has the result's shape and dtype, dies here, and no other operand
+        reads it — except, for an elementwise operation, as this very array (``add d d``
+        may write over ``d``)."""
         a = eqn.invars[k]
         if not isinstance(a, Var) or _key(a) != _key(eqn.outvars[0]):
             return None
         bufs = self.bufs.get(a, [])
-        if len(bufs) != 1 or not bufs[0].owned or bufs[0].holder != self.names[a]:
+        if len(bufs) != 1 or not bufs[0].owned or (bufs[0].holder != self.names[a] and not (
+                reshaped and self.names[a] in self.whole)):
             return None
         b = bufs[0]
         if b.last != i or any(b in self.bufs.get(x, []) for j, x in enumerate(eqn.invars)
@@ -722,6 +754,11 @@ class _Lowering:
                 self.plan.reused += 1
             elif emit.kind == "view":
                 self.attach(v, list(self.bufs.get(ins[0], [])) if ins else [])
+                src = self.names.get(ins[0]) if ins else None
+                bufs = self.bufs.get(ins[0], [])
+                if eqn.prim.name == "reshape" and len(bufs) == 1 and (
+                        src == bufs[0].holder or src in self.whole):
+                    self.whole.add(self.names[v])  # all of the buffer, in another shape
             else:
                 fresh = _Buf(_nbytes(v), emit.kind == "fresh" and bool(v.aval.shape),
                              self.names[v], _key(v), True)
@@ -745,7 +782,7 @@ class _Lowering:
                 continue
             seen.add(id(b))
             pool = self.pool.setdefault(b.key, [])
-            if b.owned and len(pool) < POOL_CAP:
+            if b.owned and len(pool) < min(POOL_CAP, self.wanted_later(b.key, i)):
                 # Pooled: its holder's name stays bound, to be written through later; the
                 # other names reading it go when its memory finally does.
                 pool.append(b)
@@ -757,7 +794,7 @@ class _Lowering:
             drop.extend(b.names)
             b.names = []
         drop = [n for n in dict.fromkeys(drop) if n in self.bound and n not in keep]
-        if drop:
+        if drop and i < len(self.jaxpr.eqns) - 1:  # (returning frees them anyway)
             self.bound.difference_update(drop)
             self.w.lines.append(f"    del {', '.join(drop)}")
         return freed

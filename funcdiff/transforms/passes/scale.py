@@ -1,6 +1,11 @@
-"""Scalar factors: constant scalings folded together and moved onto the smallest operand of
-the matrix product they scale.
+"""Scalar factors: constant scalings moved to where they cost least.
 
+* A constant ``c`` scaling several results that are all linear in one value ``n`` (and
+  nothing else reads what lies between): ``n`` is scaled once instead. In a training step,
+  ``-lr`` times each parameter's gradient becomes ``-lr`` times the loss's gradient at the
+  logits, as a NumPy programmer folds the learning rate in by hand. Linear here: matrix
+  products (in one operand), sums, views, negation, products with other values, and
+  ``select`` against zero.
 * ``c1 * (c2 * x)``, the inner product read only there, becomes ``(c1·c2) * x``: the mean's
   ``1/n`` and the square's ``2`` in a loss gradient are one multiplication.
 * ``c * dot_general(a, b)``, the product read only there, becomes ``dot_general(c * a, b)``
@@ -60,6 +65,105 @@ def _sink_into_dot(eqn: Eqn, c: Any, dot: Eqn) -> list[Eqn] | None:
     return [scale, Eqn(dot.prim, ins, eqn.outvars, dot.params, dot.source)]
 
 
+# Primitives linear in each operand separately; which operands carry the value, below.
+_LINEAR = frozenset({"dot_general", "reduce_sum", "transpose", "reshape", "broadcast_in_dim",
+                     "neg", "mul", "select"})
+
+
+def _linear_in(eqn: Eqn, pos: int, closure: set) -> bool:
+    """Whether ``eqn``'s result is linear in operand ``pos`` (the others held fixed, and
+    none of them from ``closure``)."""
+    name = eqn.prim.name
+    if name not in _LINEAR or len(eqn.outvars) != 1:
+        return False
+    others = [a for k, a in enumerate(eqn.invars) if k != pos]
+    if any(isinstance(a, Var) and a in closure for a in others):
+        return False  # quadratic in the value
+    if name == "select":
+        zero = eqn.invars[3 - pos] if pos in (1, 2) else None
+        return zero is not None and isinstance(zero, Literal) and literal_scalar(
+            zero.val) == 0
+    if name == "mul":
+        return eqn.invars[pos].aval.shape == eqn.outvars[0].aval.shape
+    return pos == 0 or name == "dot_general"
+
+
+def _closure(n: Var, uses: dict, eqns: list[Eqn], outs: set) -> tuple[set, list] | None:
+    """The values linear in ``n`` and the scalings ``(c, eqn index)`` that end them, when
+    every reader of those values is one or the other; else None."""
+    closure, sinks, todo = {n}, [], [n]
+    while todo:
+        v = todo.pop()
+        if v in outs:
+            return None
+        for i, pos in uses.get(v, []):
+            eqn = eqns[i]
+            found = _scaling(eqn)
+            if found is not None and found[1] is v:
+                sinks.append((found[0], i))
+                continue
+            if not _linear_in(eqn, pos, closure):
+                return None
+            out = eqn.outvars[0]
+            if out.aval.dtype != n.aval.dtype:
+                return None  # the scaling would change precision on the way
+            if out not in closure:
+                closure.add(out)
+                todo.append(out)
+    return closure, sinks
+
+
+def _propagate(jaxpr: Jaxpr) -> Jaxpr:
+    """The first rewrite above, for each value where it saves work."""
+    eqns = list(jaxpr.eqns)
+    outs = {a for a in jaxpr.outvars if isinstance(a, Var)}
+    for _ in range(8):  # each round removes scalings; a few rounds reach a fixed point
+        uses: dict[Var, list] = {}
+        defs: dict[Var, int] = {}
+        for i, eqn in enumerate(eqns):
+            for k, a in enumerate(eqn.invars):
+                if isinstance(a, Var):
+                    uses.setdefault(a, []).append((i, k))
+            for v in eqn.outvars:
+                defs[v] = i
+        best = None
+        for n in [*jaxpr.invars, *(v for e in eqns for v in e.outvars)]:
+            if n.aval.dtype.kind != "f" or n not in uses:
+                continue
+            got = _closure(n, uses, eqns, outs)
+            if got is None or len(got[1]) < 2:
+                continue
+            values = {np.asarray(c).tobytes() for c, _ in got[1]}
+            if len(values) != 1:
+                continue
+            saved = sum(eqns[i].outvars[0].aval.size for _, i in got[1]) - n.aval.size
+            if saved > 0 and (best is None or saved > best[0]):
+                best = (saved, n, got)
+        if best is None:
+            break
+        _, n, (closure, sinks) = best
+        c = sinks[0][0]
+        scale, scaled = _scaled(c, n, eqns[sinks[0][1]].source)
+        # Each scaling's result is its operand now (computed from the scaled n).
+        env = {eqns[i].outvars[0]: _scaling(eqns[i])[1] for _, i in sinks}
+        drop = {i for _, i in sinks}
+        new: list[Eqn] = [scale] if n in jaxpr.invars else []
+        for i, eqn in enumerate(eqns):
+            if i in drop:
+                continue
+            if any(isinstance(a, Var) and a is n for a in eqn.invars) and any(
+                    v in closure for v in eqn.outvars):
+                eqn = Eqn(eqn.prim, [scaled if a is n else a for a in eqn.invars],
+                          eqn.outvars, eqn.params, eqn.source)
+            new.append(subst_eqn(eqn, env))
+            if n in eqn.outvars:
+                new.append(scale)
+        eqns = new
+        jaxpr = rebuild(jaxpr, eqns, env)
+        eqns = list(jaxpr.eqns)
+    return jaxpr
+
+
 def sink_scalars(jaxpr: Jaxpr) -> Jaxpr:
     """``jaxpr`` with constant scalings folded and moved into matrix products (see above).
 
@@ -74,6 +178,7 @@ def sink_scalars(jaxpr: Jaxpr) -> Jaxpr:
         >>> [(e.prim.name, e.outvars[0].aval) for e in dce(sink_scalars(jaxpr)).eqns]
         [('transpose', f32[2,8]), ('mul', f32[2,8]), ('dot_general', f32[2,300])]
     """
+    jaxpr = _propagate(jaxpr)
     uses = use_counts(jaxpr)
     defs: dict[Var, Eqn] = {}
     env: dict[Var, Atom] = {}
