@@ -4,10 +4,17 @@
 
 Like XLA's (and PyTorch's) convolution this is a cross-correlation: the kernel is not
 flipped. The implementation brings the operands to the layouts ``(N, C, *spatial)`` and
-``(O, I, *window)``, pads and spreads the input (``lhs_dilation`` is interior padding),
-gathers the windows with one strided slice per kernel offset (``rhs_dilation`` spaces the
-offsets, the strides step the slices), and contracts everything with one batched matmul over
-the feature groups.
+``(O, I, *window)`` and pads and spreads the input (``lhs_dilation`` is interior padding).
+Then, chosen by measurement on NumPy (a small CNN's forward pass and both gradients):
+
+* im2col: the windows gathered with one strided slice per kernel offset (``rhs_dilation``
+  spaces the offsets, the strides step the slices), everything contracted with one batched
+  matmul over the feature groups — the general case;
+* shifts, for stride 1 with fewer output than input features (the input's gradient of a
+  layer that widens): each offset's ``(O, C)`` kernel slice times the whole padded input in
+  one matmul, then the products summed, each shifted by its offset in the flattened input —
+  no copy of the wider input per offset (about 1.5x faster there);
+* im2col by windows, when the "kernel" is larger than the output (the kernel's gradient).
 
 The primitive is bilinear: its JVP is the product rule, and both transposes are
 convolutions again (the input's a convolution of the cotangent with the flipped, in/out

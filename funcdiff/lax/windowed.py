@@ -13,7 +13,9 @@ Max and min pass derivatives to the element that attains the extremum in each wi
 ties the first one in the window's row-major order wins, as XLA's ``select_and_scatter``
 does with a ``>=`` selector. The rules find it with the same strided slices (one compare and
 one select per window offset, no gather or scatter), so they trace, batch and differentiate
-again like any lax code.
+again like any lax code. When the windows tile the operand (2×2 pooling with stride 2) the
+cotangent's pieces are interleaved by concatenation, a few passes over the operand instead
+of one padded, added slice per window offset (several times faster for 2×2 windows).
 """
 
 from __future__ import annotations
