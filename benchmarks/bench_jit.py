@@ -766,7 +766,7 @@ def main() -> None:
     header = ["workload", "NumPy", "funcdiff jit", "target", "code only", *PEERS]
     rows = []
     for name, make, target in WORKLOADS:
-        if opts.only not in name:
+        if opts.only.lower() not in name.lower():
             continue
         res = paired_ratios(make(), "numpy", rounds, seconds)
         ours = res["funcdiff jit"][1]
@@ -774,7 +774,7 @@ def main() -> None:
                      f"≤ {target:g}× {'ok' if ours <= target else 'MISSED'}",
                      *(f"{res[p][1]:.2f}×" if p in res else "—" for p in ("code only", *PEERS))])
         print(" | ".join(rows[-1]), flush=True)
-    if opts.only in "first call":
+    if opts.only.lower() in "first call":
         fc = first_call(3 if opts.quick else 7)
         ok = "ok" if fc["funcdiff jit"] <= FIRST_CALL_TARGET_MS else "MISSED"
         rows.append(["first call, MNIST MLP step", "—",

@@ -142,6 +142,8 @@ _registry: dict[type, _NodeKind] = {}  # explicit registrations, one per type
 # Every type seen -> its kind, or None for a leaf type. Filled lazily, so that namedtuples and
 # dataclasses are inspected once per class and a leaf costs one dict lookup.
 _kinds: dict[type, _NodeKind | None] = {}
+_VERSION = [0]  # bumped by each registration
+_SEQ_KINDS: set[_NodeKind] = set()  # kinds whose flatten is ``x -> (x, None)``
 
 
 def _sorted_keys(d: dict) -> tuple:
@@ -227,10 +229,12 @@ def _register(kind: _NodeKind) -> None:
         )
     _registry[kind.type] = kind
     _kinds[kind.type] = kind  # overrides an earlier leaf or automatic-dataclass decision
+    _VERSION[0] += 1  # compiled matchers made before this registration no longer apply
 
 
 for _kind in (_LIST, _TUPLE, _NONE, *_MAPPINGS):
     _register(_kind)
+_SEQ_KINDS.update((_LIST, _TUPLE))
 
 
 def _fields_kind(cls: type, data: tuple, meta: tuple, defaults: tuple = ()) -> _NodeKind:
@@ -272,6 +276,7 @@ def _resolve(t: type) -> _NodeKind | None:
             lambda x: ([(GetAttrKey(f), c) for f, c in zip(t._fields, x, strict=True)], None),
             lambda aux, ch: f"CustomNode(namedtuple[{t.__name__}], [{', '.join(ch)}])",
         )  # fmt: skip
+        _SEQ_KINDS.add(kind)
     elif dataclasses.is_dataclass(t):
         kind = _fields_kind(t, *_split_fields(t))
     _kinds[t] = kind
@@ -308,6 +313,8 @@ def register_pytree_node(
 
     def unflatten_(aux: Any, children: list) -> Any:
         return unflatten_func(aux, tuple(children))
+
+    unflatten_.takes_tuple = unflatten_func  # type: ignore[attr-defined]  # for _make_builder
 
     flatten_with_keys = None
     if flatten_with_keys_func is not None:
@@ -450,7 +457,7 @@ class PyTreeDef:
         {'a': None, 'b': (10, 20)}
     """
 
-    __slots__ = ("_kind", "_aux", "_children", "_num_leaves", "_sig")
+    __slots__ = ("_kind", "_aux", "_children", "_num_leaves", "_sig", "_compiled")
 
     def __init__(
         self, kind: _NodeKind | None, aux: Any, children: tuple[PyTreeDef, ...], num_leaves: int
@@ -460,6 +467,7 @@ class PyTreeDef:
         self._children = children
         self._num_leaves = num_leaves
         self._sig: tuple | None = None
+        self._compiled: dict | None = None  # see _compiled_walker
 
     @property
     def num_leaves(self) -> int:
@@ -651,6 +659,144 @@ def _flatten_with_path(x: Any, path: KeyPath, out: list, is_leaf: IsLeaf) -> PyT
     start = len(out)
     defs = tuple([_flatten_with_path(c, (*path, k), out, is_leaf) for k, c in keyed])
     return PyTreeDef(kind, aux, defs, len(out) - start)
+
+
+# --- compiled walkers: straight-line code for one structure ----------------------------------
+# A function called again and again on trees of one structure (jit's calls) pays for walking
+# the registry at each node. For one treedef these are generated once as flat Python code.
+
+_MAX_COMPILED_NODES = 2000  # larger trees keep the generic walkers (long code, deep nesting)
+_MAX_COMPILED_DEPTH = 40  # the builder nests one expression per level
+
+
+def _depth(node: PyTreeDef) -> int:
+    return 1 + max([_depth(c) for c in node._children], default=0)
+
+
+def _compilable(node: PyTreeDef) -> bool:
+    return node.num_nodes <= _MAX_COMPILED_NODES and _depth(node) <= _MAX_COMPILED_DEPTH
+
+
+def _compiled_walker(node: PyTreeDef, what: str, make: Callable[[PyTreeDef], Any]) -> Any:
+    cache = node._compiled
+    if cache is None:
+        cache = node._compiled = {}
+    fn = cache.get(what, _UNSEEN)
+    if fn is _UNSEEN:
+        fn = cache[what] = make(node) if _compilable(node) else None
+    return fn
+
+
+def _make_matcher(treedef: PyTreeDef) -> Callable[[Any], list | None]:
+    env: dict[str, Any] = {"_VERSION": _VERSION}
+    lines = [f"if _VERSION[0] != {_VERSION[0]}: return None"]
+    leaves: list[str] = []
+    names = iter(range(1 << 30))
+
+    def const(value: Any) -> str:
+        name = f"k{next(names)}"
+        env[name] = value
+        return name
+
+    def visit(node: PyTreeDef, var: str) -> None:
+        kind, n = node._kind, len(node._children)
+        if kind is None:
+            leaves.append(var)
+            return
+        if kind is _NONE:
+            lines.append(f"if {var} is not None: return None")
+            return
+        t = const(kind.type)
+        if kind in _SEQ_KINDS:
+            lines.append(f"if type({var}) is not {t} or len({var}) != {n}: return None")
+            children = [f"{var}[{i}]" for i in range(n)]
+        elif kind is _DICT:
+            # n distinct keys of the treedef found in a dict of n keys: the same keys.
+            lines.append(f"if type({var}) is not {t} or len({var}) != {n}: return None")
+            children = [f"{var}[{const(k)}]" for k in node._aux]
+        else:
+            c, a = f"c{next(names)}", f"a{next(names)}"
+            lines.extend([
+                f"if type({var}) is not {t}: return None",
+                f"{c}, {a} = {const(kind.flatten)}({var})",
+                f"if not ({a} == {const(node._aux)}): return None",
+                f"if type({c}) is not list and type({c}) is not tuple: {c} = list({c})",
+                f"if len({c}) != {n}: return None",
+            ])  # fmt: skip
+            children = [f"{c}[{i}]" for i in range(n)]
+        for child, expr in zip(node._children, children, strict=True):
+            if child is _LEAF_DEF:
+                leaves.append(expr)
+            else:
+                v = f"v{next(names)}"
+                lines.append(f"{v} = {expr}")
+                visit(child, v)
+
+    visit(treedef, "x")
+    # A flatten function that raises makes a mismatch: the generic walk raises it again.
+    body = "".join(f"        {line}\n" for line in lines)
+    src = (f"def match(x):\n    try:\n{body}        return [{', '.join(leaves)}]\n"
+           "    except Exception:\n        return None\n")
+    return _exec(src, "match", env)
+
+
+def _make_builder(
+    treedef: PyTreeDef, leaf: Callable[[int], str] = "l[{}]".format, env: dict | None = None
+) -> Callable[[Any], Any]:
+    """The builder's code, each leaf read by the expression ``leaf(i)`` (names it uses are
+    given in ``env``)."""
+    env = dict(env or {})
+    count = iter(range(1 << 30))
+    index = iter(range(treedef.num_leaves))
+
+    def const(value: Any) -> str:
+        name = f"k{next(count)}"
+        env[name] = value
+        return name
+
+    def expr(node: PyTreeDef) -> str:
+        kind = node._kind
+        if kind is None:
+            return leaf(next(index))
+        if kind is _NONE:
+            return "None"
+        ch = [expr(c) for c in node._children]
+        if kind is _LIST:
+            return f"[{', '.join(ch)}]"
+        if kind is _TUPLE:
+            return f"({', '.join(ch)}{',' if len(ch) == 1 else ''})"
+        if kind is _DICT:
+            items = [f"{const(k)}: {c}" for k, c in zip(node._aux, ch, strict=True)]
+            return "{" + ", ".join(items) + "}"
+        if kind in _SEQ_KINDS:  # a namedtuple
+            return f"{const(kind.type)}({', '.join(ch)})"
+        raw = getattr(kind.unflatten, "takes_tuple", None)
+        if raw is not None:  # a registered function: give it the tuple it takes
+            return f"{const(raw)}({const(node._aux)}, ({', '.join(ch)}{',' if ch else ''}))"
+        return f"{const(kind.unflatten)}({const(node._aux)}, [{', '.join(ch)}])"
+
+    return _exec(f"def build(l):\n    return {expr(treedef)}\n", "build", env)
+
+
+def _exec(src: str, name: str, env: dict) -> Callable:
+    code = compile(src, f"<pytree {name}>", "exec")
+    exec(code, env)  # noqa: S102  # our own generated source, from a treedef
+    return env[name]
+
+
+def _matcher(treedef: PyTreeDef) -> Callable[[Any], list | None] | None:
+    """A function flattening a tree of exactly ``treedef``'s structure to its leaves, and
+    returning None for any other tree (then use :func:`flatten`); None for a tree too large
+    to compile. Nodes are checked; the leaves are not (a caller that wants only leaves of
+    some type checks them)."""
+    return _compiled_walker(treedef, "match", _make_matcher)
+
+
+def _builder(treedef: PyTreeDef) -> Callable[[Any], Any]:
+    """A function building the tree of ``treedef`` from a sequence of exactly
+    ``num_leaves`` leaves (like :meth:`PyTreeDef.unflatten`, without its checks)."""
+    b = _compiled_walker(treedef, "build", _make_builder)
+    return b if b is not None else lambda leaves: _unflatten(treedef, iter(leaves))
 
 
 class _Mismatch(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,9 @@ class Config:
 
     def __init__(self) -> None:
         object.__setattr__(self, "_values", dict(_DEFAULTS))
+        # The snapshot, remade on each change of a flag (jit reads it on every call).
+        object.__setattr__(self, "_lock", threading.Lock())
+        self._resnap()
 
     def update(self, name: str, value: Any) -> None:
         """Set flag ``name`` to ``value`` (``fd.config.update("enable_x64", True)``).
@@ -43,7 +47,9 @@ class Config:
             raise ValueError(f"unknown config option {given!r}; known options: {known}")
         if not isinstance(value, bool):
             raise TypeError(f"config option {name!r} takes a bool, got {value!r}")
-        self._values[name] = value
+        with self._lock:
+            self._values[name] = value
+            self._resnap()
 
     @contextlib.contextmanager
     def override(self, **flags: bool) -> Iterator[None]:
@@ -55,11 +61,16 @@ class Config:
                 self.update(k, v)
             yield
         finally:
-            self._values.update(old)
+            with self._lock:
+                self._values.update(old)
+                self._resnap()
 
     def snapshot(self) -> tuple:
         """The flag values as a hashable tuple (jit keys its cache on it)."""
-        return tuple(sorted(self._values.items()))
+        return self._snapshot
+
+    def _resnap(self) -> None:
+        object.__setattr__(self, "_snapshot", tuple(sorted(self._values.items())))
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -42,6 +42,9 @@ class Primitive:
         self.multiple_results = multiple_results
         self.impl: Callable[..., Any] | None = None
         self._abstract_eval: Callable[..., Any] | None = None
+        # Output avals of eager calls, by (enable_x64, input avals, params): see
+        # core.tracing.EvalInterpreter.process.
+        self._aval_cache: dict = {}
 
     def def_impl(self, impl: Callable[..., Any]) -> Callable[..., Any]:
         self.impl = impl
@@ -49,6 +52,7 @@ class Primitive:
 
     def def_abstract_eval(self, rule: Callable[..., Any]) -> Callable[..., Any]:
         self._abstract_eval = rule
+        self._aval_cache.clear()
         return rule
 
     def abstract_eval(self, *avals: ShapedArray, **params: Any) -> list[ShapedArray]:

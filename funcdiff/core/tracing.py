@@ -200,10 +200,11 @@ class EvalInterpreter(Interpreter):
             if x.__class__ is ArrayImpl:
                 raw = x._value
                 b = by_type.get(raw.__class__) or _backend.backend_of(raw)
-                if backend is None:
-                    backend = b
-                elif b is not backend:
-                    backend, mixed = _mixed_backends(prim, backend, b, args), True
+                if b is not backend:
+                    if backend is None:
+                        backend = b
+                    else:
+                        backend, mixed = _mixed_backends(prim, backend, b, args), True
                 vals.append(raw)
                 avals.append(x.aval)
             elif isinstance(x, Tracer):
@@ -216,8 +217,16 @@ class EvalInterpreter(Interpreter):
             else:
                 avals.append(get_aval(x))
                 vals.append(x[()] if isinstance(x, np.ndarray) else x)
-        out_avals = _cached_abstract_eval(prim, avals, params)
-        backend = backend or _backend.get_backend()
+        # The shape rule's answer, remembered per primitive (see _cached_abstract_eval).
+        try:
+            key = (_x64(), *avals, *params.items()) if params else (_x64(), *avals)
+            out_avals = prim._aval_cache.get(key)
+        except TypeError:  # unhashable params (sub-jaxprs): no caching
+            key = out_avals = None
+        if out_avals is None:
+            out_avals = _cached_abstract_eval(prim, avals, params, key)
+        if backend is None:
+            backend = _backend.get_backend()
         if mixed or backend.multi_device:
             outs = _run_placed(prim, backend, vals, params, args)
         else:
@@ -230,27 +239,29 @@ class EvalInterpreter(Interpreter):
         else:
             results = [ArrayImpl(o, a) if o.__class__ in types and o.dtype == a.dtype
                        else _wrap(o, a, backend) for o, a in zip(outs, out_avals, strict=True)]
-        if config._values["debug_nans"]:
+        if _config_values["debug_nans"]:
             _check_nans(prim, results)
         return results
 
 
-_AVAL_CACHE: dict = {}
+_config_values = config._values
 
 
-def _cached_abstract_eval(prim: Primitive, avals: list, params: dict) -> list:
+def _x64() -> bool:
+    return _config_values["enable_x64"]
+
+
+def _cached_abstract_eval(prim: Primitive, avals: list, params: dict, key: Any) -> list:
     # Eager code applies the same op to the same types again and again (every training
-    # step): remember the shape rule's answer instead of re-deriving it each time.
-    try:
-        key = (prim, config._values["enable_x64"], *avals, *params.items())
-        out = _AVAL_CACHE.get(key)
-    except TypeError:  # unhashable params (sub-jaxprs): no caching
-        return prim.abstract_eval(*avals, **params)
-    if out is None:
-        out = prim.abstract_eval(*avals, **params)
-        if len(_AVAL_CACHE) > 8192:
-            _AVAL_CACHE.clear()
-        _AVAL_CACHE[key] = out
+    # step): each primitive remembers its shape rule's answers (``key``: enable_x64, the
+    # avals and the params; None when the params are unhashable) instead of re-deriving
+    # them each time.
+    out = prim.abstract_eval(*avals, **params)
+    if key is not None:
+        cache = prim._aval_cache
+        if len(cache) > 1024:
+            cache.clear()
+        cache[key] = out
     return out
 
 

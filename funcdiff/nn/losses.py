@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import lax
 from .. import numpy as fnp
 from ..numpy._promote import promote_inexact
 from ._checks import as_input
@@ -132,31 +133,55 @@ def _check_weight(name: str, weight: Any, c: int) -> Any:
     return w
 
 
-def _nll_from_logp(name: str, logp: Any, target: Any, weight: Any, ignore_index: int,
-                   reduction: str, label_smoothing: float = 0.0) -> Any:
-    axis = _class_axis(name, logp)
-    c = logp.shape[axis]
-    want = logp.shape[:axis] + logp.shape[axis + 1:]
+def _check_target(name: str, x: Any, target: Any, axis: int) -> None:
+    want = x.shape[:axis] + x.shape[axis + 1:]
     if target.shape != want:
         raise ValueError(
-            f"{name}: for input of shape {tuple(logp.shape)} (classes on axis {axis}), integer "
+            f"{name}: for input of shape {tuple(x.shape)} (classes on axis {axis}), integer "
             f"target must have shape {tuple(want)}, got {tuple(target.shape)}"
         )
+
+
+def _nll(name: str, s: Any, lse: Any, target: Any, weight: Any, ignore_index: int,
+         reduction: str, label_smoothing: float = 0.0) -> Any:
+    """``-log p[i, t_i]`` for ``log p = s - lse`` (``lse`` None: ``s`` is ``log p``), masked,
+    weighted, smoothed and reduced as PyTorch.
+
+    The target is picked with a one-hot mask (one compare against a constant ``arange``
+    and one ``where``), not a gather: its gradient is then a ``where`` too, instead of a
+    bounds-checked scatter, and the whole loss stays a handful of elementwise ops. A
+    non-ignored target out of ``[0, C)`` hits no class and gives NaN (as a gather's fill).
+    """
+    axis = _class_axis(name, s)
+    c = s.shape[axis]
+    _check_target(name, s, target, axis)
     w = _check_weight(name, weight, c)
+    classes = _weights_along(fnp.arange(c, dtype=target.dtype), axis, s.ndim)
+    hot = classes == fnp.expand_dims(target, axis)
+    picked = fnp.sum(fnp.where(hot, s, 0), axis=axis)
+    nll = -picked if lse is None else lse - picked
     valid = target != ignore_index
-    safe = fnp.where(valid, target, 0)
-    picked = fnp.take_along_axis(logp, fnp.expand_dims(safe, axis), axis=axis)
-    picked = fnp.squeeze(picked, axis)
-    w_i = fnp.ones_like(picked) if w is None else fnp.take(w, safe).astype(picked.dtype)
-    w_i = fnp.where(valid, w_i, fnp.zeros_like(w_i))
-    loss = -picked * w_i
+    # A target hits exactly one class unless ignored or out of range; an ignore_index
+    # outside [0, C) never hits, so the mask needs no second compare.
+    hit = fnp.any(hot, axis=axis)
+    if 0 <= ignore_index < c:
+        hit = hit & valid
+    w_i = None if w is None else fnp.sum(fnp.where(hot, _weights_along(w, axis, s.ndim), 0),
+                                         axis=axis).astype(s.dtype)
+    loss = nll if w_i is None else nll * w_i
     if label_smoothing:
-        wl = logp if w is None else logp * _weights_along(w, axis, logp.ndim)
-        smooth = fnp.where(valid, -fnp.sum(wl, axis=axis), 0)
+        # -sum_c w_c log p_c = sum_c w_c (lse - s_c), without forming log p.
+        ws = s if w is None else s * _weights_along(w, axis, s.ndim)
+        smooth = -fnp.sum(ws, axis=axis)
+        if lse is not None:
+            smooth = smooth + lse * (c if w is None else fnp.sum(w).astype(s.dtype))
         loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
-    if reduction == "mean":
-        return fnp.sum(loss) / fnp.sum(w_i)
-    return _reduce(loss, reduction)
+    # One select: the loss where a class is hit, 0 where ignored, NaN where out of range.
+    loss = fnp.where(hit, loss, fnp.where(valid, fnp.nan, 0))
+    if reduction != "mean":
+        return _reduce(loss, reduction)
+    count = valid.astype(s.dtype) if w_i is None else fnp.where(valid, w_i, 0)
+    return fnp.sum(loss) / fnp.sum(count)
 
 
 def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -187,7 +212,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     t = as_input(target)
     if not fnp.issubdtype(t.dtype, fnp.integer):
         raise TypeError(f"nll_loss: target must hold integer class indices, got {t.dtype}")
-    return _nll_from_logp("nll_loss", logp, t, weight, ignore_index, reduction)
+    return _nll("nll_loss", logp, None, t, weight, ignore_index, reduction)
 
 
 def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -202,7 +227,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     * Integer ``target`` (indices, ``input``'s shape without the class axis):
       ``loss_i = -weight[t_i] * log_softmax(input)[i, t_i]``; targets equal to
       ``ignore_index`` are skipped; the mean divides by the sum of the counted targets'
-      weights. With ``label_smoothing = e`` the loss is ``(1 - e) * nll + e / C *
+      weights; any other target outside ``[0, C)`` gives NaN (PyTorch raises). With
+      ``label_smoothing = e`` the loss is ``(1 - e) * nll + e / C *
       sum_c(-weight[c] * logp[i, c])``.
     * Float ``target`` (probabilities, ``input``'s shape): ``loss_i = -sum_c weight[c] *
       target[i, c] * logp[i, c]`` with ``target`` smoothed to ``(1 - e) target + e / C``;
@@ -235,10 +261,15 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     (x,) = promote_inexact(as_input(input), op=name)
     axis = _class_axis(name, x)
-    logp = log_softmax(x, axis=axis)
     t = as_input(target)
     if fnp.issubdtype(t.dtype, fnp.integer):
-        return _nll_from_logp(name, logp, t, weight, ignore_index, reduction, label_smoothing)
+        _check_target(name, x, t, axis)  # before any op, so a bad shape fails first
+        # log_softmax without materializing it: s = x - max, lse = log(sum(exp(s))),
+        # -log p[t] = lse - s[t] (the max carries no gradient: it only shifts).
+        s = x - lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+        lse = fnp.log(fnp.sum(fnp.exp(s), axis=axis))
+        return _nll(name, s, lse, t, weight, ignore_index, reduction, label_smoothing)
+    logp = log_softmax(x, axis=axis)
     if t.shape != x.shape:
         raise ValueError(
             f"{name}: class-probability target must have input's shape {tuple(x.shape)}, got "

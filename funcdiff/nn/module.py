@@ -127,11 +127,20 @@ def _flatten_with_keys(m: Module) -> tuple[list, tuple]:
 
 
 def _flatten(m: Module) -> tuple[list, tuple]:
+    # One loop, and no hash() call for the common static types: jit flattens on every call.
     d = m.__dict__
     names, is_child = d[_FIELDS]
-    children = [d[n] for n, c in zip(names, is_child) if c]
-    static = tuple(_hashable(d[n]) for n, c in zip(names, is_child) if not c)
-    return children, (names, is_child, static)
+    children, static = [], []
+    for n, c in zip(names, is_child):
+        if c:
+            children.append(d[n])
+        else:
+            v = d[n]
+            static.append(v if type(v) in _PLAIN else _hashable(v))
+    return children, (names, is_child, tuple(static))
+
+
+_PLAIN = frozenset([int, float, bool, str, type(None)])
 
 
 def _make_unflatten(cls: type) -> Callable[[tuple, tuple], Module]:
@@ -140,10 +149,15 @@ def _make_unflatten(cls: type) -> Callable[[tuple, tuple], Module]:
         # Skips __init__: leaves may be tracers, gradients or placeholders.
         obj = object.__new__(cls)
         d = obj.__dict__
-        dyn, stat = iter(children), iter(static)
+        i = j = 0
         for n, c in zip(names, is_child):
-            v = next(dyn) if c else next(stat)
-            d[n] = v.value if isinstance(v, _Static) else v
+            if c:
+                d[n] = children[i]
+                i += 1
+            else:
+                v = static[j]
+                j += 1
+                d[n] = v.value if type(v) is _Static else v
         d[_FIELDS] = (names, is_child)
         return obj
 

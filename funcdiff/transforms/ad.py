@@ -197,6 +197,7 @@ def _add_cts(a: Any, b: Any) -> Any:
 
 
 _MISSING = object()
+_INEXACT = "fc"
 
 
 def backward_pass(jaxpr: Jaxpr, env: dict[Var, Any], cts_out: Sequence[Any],
@@ -233,7 +234,7 @@ def backward_pass(jaxpr: Jaxpr, env: dict[Var, Any], cts_out: Sequence[Any],
         if prim in nondiff:
             continue
         # Inputs that need a cotangent: vars on a path from `wanted`, of an inexact dtype.
-        needs = [v in active and v.aval.dtype.kind in "fc" for v in eqn.invars]
+        needs = [v in active and v.aval.dtype.kind in _INEXACT for v in eqn.invars]
         if True not in needs:
             continue
         res = _MISSING if residuals is None else residuals.get(id(eqn), _MISSING)
@@ -249,9 +250,10 @@ def backward_pass(jaxpr: Jaxpr, env: dict[Var, Any], cts_out: Sequence[Any],
                 if val is _MISSING:
                     val, linear = UndefinedPrimal(a.aval), True
                 args.append(val)
-            outs = [get(v, _MISSING) for v in outvars]
-            outs = [UndefinedPrimal(v.aval) if o is _MISSING else o
-                    for o, v in zip(outs, outvars, strict=True)]
+            outs = []
+            for v in outvars:
+                o = get(v, _MISSING)
+                outs.append(UndefinedPrimal(v.aval) if o is _MISSING else o)
             cts_in = _eqn_vjp(prim, needs, cts, args, outs, eqn.params, linear)
         for v, need, ct in zip(eqn.invars, needs, cts_in, strict=True):
             if need and ct is not None and ct.__class__ is not Zero:

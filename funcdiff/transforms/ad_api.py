@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import backend as _backend
 from .. import tree
 from ..core import dtypes
 from ..core.builder import JaxprBuilder
@@ -18,6 +19,8 @@ from .ad_rules import Zero, instantiate
 
 
 def _argnums_tuple(fun: Callable, argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
+    if argnums.__class__ is int and 0 <= argnums < nargs:
+        return (argnums,)  # the common case (grad's default argnums=0)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
         if not -nargs <= n < nargs:
@@ -190,11 +193,11 @@ _ones: dict[tuple, Any] = {}
 def _one(dtype: Any) -> Any:
     """The scalar 1 of ``dtype``, grad's output cotangent: made once per dtype and backend
     (arrays are immutable, so every gradient may share it)."""
-    from .. import backend, lax
-
-    key = (dtype, backend.get_backend())
+    key = (dtype, _backend.get_backend())
     one = _ones.get(key)
     if one is None:
+        from .. import lax
+
         one = _ones[key] = lax.full((), 1, dtype)
     return one
 

@@ -59,10 +59,22 @@ def tangent_aval(aval: ShapedArray) -> ShapedArray:
     return aval if dtypes.is_inexact(aval.dtype) else aval
 
 
-def zeros_like_aval(aval: ShapedArray) -> Any:
-    from .. import lax
+_lax_module: Any = None
 
-    return lax.full(aval.shape, 0, aval.dtype)
+
+def _lax() -> Any:
+    # funcdiff.lax imports this module: import it on first use, then keep it (an import
+    # statement inside the rules would cost a lookup in importlib for every cotangent).
+    global _lax_module
+    if _lax_module is None:
+        from .. import lax
+
+        _lax_module = lax
+    return _lax_module
+
+
+def zeros_like_aval(aval: ShapedArray) -> Any:
+    return _lax().full(aval.shape, 0, aval.dtype)
 
 
 def instantiate(t: Any) -> Any:
@@ -74,8 +86,7 @@ def unbroadcast(x: Any, aval: ShapedArray) -> Any:
     shape = aval.shape
     if x.shape == shape and x.dtype == aval.dtype:
         return x  # the common case: nothing was broadcast
-    from .. import lax
-
+    lax = _lax()
     if x.shape == shape:
         return lax.convert_element_type(x, aval.dtype)
     lead = x.ndim - len(shape)
@@ -112,8 +123,7 @@ def defderiv(prim: Primitive, *derivs: Callable[..., Any] | None) -> None:
     """
 
     def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any):
-        from .. import lax
-
+        lax = _lax()
         ans = prim.bind(*primals, **params)
         out = None
         for t, d in zip(tangents, derivs, strict=True):
@@ -140,13 +150,12 @@ def defderiv(prim: Primitive, *derivs: Callable[..., Any] | None) -> None:
 
 def _scale(t: Any, d: Any) -> Any:
     # Derivatives that are the constants 1 or -1 need no multiplication in the program.
-    from .. import lax
-
-    if isinstance(d, int) and d == 1:
-        return t
-    if isinstance(d, int) and d == -1:
-        return lax.neg(t)
-    return lax.mul(t, d)
+    if d.__class__ is int:
+        if d == 1:
+            return t
+        if d == -1:
+            return _lax().neg(t)
+    return _lax().mul(t, d)
 
 
 def deflinear(prim: Primitive, transpose: Callable[..., Any]) -> None:
@@ -172,8 +181,7 @@ def defbilinear(prim: Primitive, lhs_t: Callable[..., Any], rhs_t: Callable[...,
     """
 
     def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any):
-        from .. import lax
-
+        lax = _lax()
         x, y = primals
         tx, ty = tangents
         ans = prim.bind(x, y, **params)

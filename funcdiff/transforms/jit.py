@@ -29,6 +29,7 @@ from typing import Any
 from .. import backend as _backends
 from .. import tree
 from ..core.array import ArrayImpl
+from ..core.aval import ShapedArray
 from ..core.builder import trace_to_jaxpr
 from ..core.config import config
 from ..core.convert import as_operand
@@ -236,7 +237,8 @@ class _Entry:
                  trace_ms: float, debug_nans: bool) -> None:
         self.jaxpr, self.out_tree, self.donated = jaxpr, out_tree, donated
         self.trace_ms, self.debug_nans = trace_ms, debug_nans
-        self.out_avals = [a.aval for a in jaxpr.outvars]
+        self.out_avals = [_intern(a.aval) for a in jaxpr.outvars]
+        self.builder: Callable[[Sequence[Any]], Any] | None = None  # see _Fast
         self.transient = any(isinstance(c, Tracer) for c in jaxpr.consts)
         # For pjit: the constants become leading inputs (they may be an outer trace's).
         self.closed = Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
@@ -263,6 +265,9 @@ class _Store:
         self.traces = 0
         self.hits = 0
         self.last: tuple | None = None  # (key, leaf descriptions) of the latest trace
+        # The fast call path (see _Fast): the one of the latest structure, and all made.
+        self.fast: _Fast | None = None
+        self.fast_by_tree: dict[Any, _Fast] = {}
 
 
 _stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -289,6 +294,85 @@ def _tuple(x: Any) -> tuple:
     if x is None:
         return ()
     return (x,) if isinstance(x, (int, str)) else tuple(x)
+
+
+# ---------------------------------------------------------------------------------------
+# The fast call path: a call with the structure of the latest call, every leaf an array
+
+
+_MISS = object()
+# Abstract values of cache keys and of results, one object per value: a key built from the
+# results of an earlier call then compares equal by identity, with no Python ``__eq__``.
+_interned: dict[ShapedArray, ShapedArray] = {}
+
+
+def _intern(aval: ShapedArray) -> ShapedArray:
+    return _interned.setdefault(aval, aval)
+
+
+class _Hit:
+    """What a call of one cached signature runs: the executable and the result builder."""
+
+    __slots__ = ("key", "fn", "exe", "build")
+
+    def __init__(self, key: tuple, exe: codegen.Executable, build: Callable) -> None:
+        self.key, self.exe, self.build = key, exe, build
+        self.fn = None if exe.donated else exe.fn  # donations are checked by exe itself
+
+
+class _Fast:
+    """The call path for arguments of one pytree structure whose leaves are concrete arrays
+    of one backend type: a compiled matcher flattens them (or says they differ), the
+    signature is the leaves' (interned) abstract values and the config, and the results are
+    built by compiled code. Anything else (tracers, Python numbers, keyword or static
+    arguments, another structure, a cache miss) takes :meth:`JitFunction._prepare`."""
+
+    __slots__ = ("match", "raw_type", "table", "last")
+
+    def __init__(self, match: Callable[[Any], list | None], raw_type: type) -> None:
+        self.match, self.raw_type = match, raw_type
+        self.table: dict[tuple, _Hit] = {}
+        self.last: _Hit | None = None
+
+    def __call__(self, args: tuple) -> Any:
+        leaves = self.match(args)
+        if leaves is None:
+            return _MISS
+        avals, raws, rt = [], [], self.raw_type
+        for x in leaves:
+            if type(x) is not ArrayImpl or type(x._value) is not rt:
+                return _MISS
+            avals.append(x.aval)
+            raws.append(x._value)
+        key = (tuple(avals), config.snapshot())
+        hit = self.last
+        if hit is None or hit.key != key:  # (identical avals compare without __eq__)
+            hit = self.table.get(key)
+            if hit is None:
+                return _MISS
+            self.last = hit
+        if type(current_interpreter()) is not EvalInterpreter:
+            return _MISS
+        fn = hit.fn
+        return hit.build(fn(*raws) if fn is not None else hit.exe(raws))
+
+    def add(self, leaves: list, entry: _Entry, exe: codegen.Executable) -> None:
+        key = (tuple([_intern(x.aval) for x in leaves]), config.snapshot())
+        if entry.builder is None:
+            entry.builder = _result_builder(entry)
+        hit = self.table[key] = _Hit(key, exe, entry.builder)
+        self.last = hit
+
+
+def _result_builder(entry: _Entry) -> Callable[[Sequence[Any]], Any]:
+    """Raw outputs -> the result pytree of arrays, as one generated expression."""
+    n = len(entry.out_avals)
+    if tree._compilable(entry.out_tree):
+        env = {"W": ArrayImpl, **{f"A{i}": a for i, a in enumerate(entry.out_avals)}}
+        return tree._make_builder(entry.out_tree, "W(l[{0}], A{0})".format, env)
+    out_tree, avals = entry.out_tree, entry.out_avals
+    return lambda outs: tree.unflatten(out_tree, [ArrayImpl(outs[i], avals[i])
+                                                  for i in range(n)])
 
 
 # ---------------------------------------------------------------------------------------
@@ -458,20 +542,57 @@ class JitFunction:
         """Forget every traced signature (the trace count stays)."""
         with self._store.lock:
             self._store.entries.clear()
+            self._store.fast = None
+            self._store.fast_by_tree.clear()
 
     # --- calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        store = self._store
+        if store.fast is not None and not kwargs:
+            out = store.fast(args)
+            if out is not _MISS:
+                store.hits += 1
+                return out
         entry, leaves, backend, raws = self._prepare(args, kwargs)
         if raws is not None:
             if backend.multi_device:
                 outs = _run_on_device(entry, backend, raws, self.__name__)
             else:
-                outs = entry.compile(backend, self.__name__).executable(raws)
+                exe = entry.compile(backend, self.__name__).executable
+                outs = exe(raws)
+                if not kwargs and not self._sig.nums and raws:
+                    self._add_fast(args, entry, backend, exe)
             results = [ArrayImpl(o, a) for o, a in zip(outs, entry.out_avals)]
         else:
             results = pjit_p.bind(*entry.jaxpr.consts, *leaves, jaxpr=entry.closed,
                                   name=self.__name__)
         return tree.unflatten(entry.out_tree, results)
+
+    def _add_fast(self, args: tuple, entry: _Entry, backend: Any, exe: Any) -> None:
+        """Let later calls like this one take the fast path (arrays of one backend type)."""
+        if entry.transient:
+            return
+        store = self._store
+        fast = store.fast
+        leaves = fast.match(args) if fast is not None else None
+        if leaves is None:
+            treedef = tree.structure(args)
+            fast = store.fast_by_tree.get(treedef)
+            if fast is None:
+                match = tree._matcher(treedef)
+                if match is None:
+                    return
+                leaves = match(args)
+                if leaves is None or type(leaves[0]) is not ArrayImpl:
+                    return
+                fast = store.fast_by_tree[treedef] = _Fast(match, type(leaves[0]._value))
+            leaves = fast.match(args)
+        rt = fast.raw_type
+        if leaves is None or not all(type(x) is ArrayImpl and type(x._value) is rt
+                                     for x in leaves) or rt not in backend.array_types:
+            return
+        fast.add(leaves, entry, exe)
+        store.fast = fast
 
     def _prepare(self, args: tuple, kwargs: dict) -> tuple:
         """The cache entry for these arguments (tracing on a miss), the flat leaves, and —
