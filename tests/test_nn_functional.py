@@ -429,3 +429,11 @@ def test_initializer_errors():
         nn.init.zeros(None, "abc")
     with pytest.raises(ValueError, match="orthogonal: needs a shape of at least 2 axes"):
         nn.init.orthogonal()(fd.random.key(0), (4,))
+
+
+def test_cross_entropy_out_of_range_label_is_nan_and_ignore_index_is_skipped():
+    logits = fnp.zeros((3, 4))
+    labels = fnp.array([1, 7, -100])
+    loss = nn.cross_entropy(logits, labels, reduction="none")
+    got = fd.device_get(loss)
+    assert np.isnan(got[1]) and got[2] == 0.0 and np.isclose(got[0], np.log(4))
