@@ -149,6 +149,10 @@ def _make_unflatten(cls: type) -> Callable[[tuple, tuple], Module]:
         # Skips __init__: leaves may be tracers, gradients or placeholders.
         obj = object.__new__(cls)
         d = obj.__dict__
+        if not static:  # children only (a model of submodules): in order as they are
+            d.update(zip(names, children))
+            d[_FIELDS] = (names, is_child)
+            return obj
         i = j = 0
         for n, c in zip(names, is_child):
             if c:
