@@ -678,6 +678,7 @@ def _compilable(node: PyTreeDef) -> bool:
 
 
 def _compiled_walker(node: PyTreeDef, what: str, make: Callable[[PyTreeDef], Any]) -> Any:
+    """``make(node)`` (None for a tree too large to compile), made once per treedef."""
     cache = node._compiled
     if cache is None:
         cache = node._compiled = {}
@@ -789,7 +790,12 @@ def _matcher(treedef: PyTreeDef) -> Callable[[Any], list | None] | None:
     returning None for any other tree (then use :func:`flatten`); None for a tree too large
     to compile. Nodes are checked; the leaves are not (a caller that wants only leaves of
     some type checks them)."""
-    return _compiled_walker(treedef, "match", _make_matcher)
+    made = _compiled_walker(treedef, "match", lambda t: [_VERSION[0], _make_matcher(t)])
+    if made is None:
+        return None
+    if made[0] != _VERSION[0]:  # made before a registration, which may change its walk
+        made[:] = [_VERSION[0], _make_matcher(treedef)]
+    return made[1]
 
 
 def _builder(treedef: PyTreeDef) -> Callable[[Any], Any]:

@@ -577,16 +577,14 @@ class JitFunction:
         leaves = fast.match(args) if fast is not None else None
         if leaves is None:
             treedef = tree.structure(args)
+            match = tree._matcher(treedef)  # made again after a pytree registration
+            leaves = match(args) if match is not None else None
+            if leaves is None or type(leaves[0]) is not ArrayImpl:
+                return
             fast = store.fast_by_tree.get(treedef)
             if fast is None:
-                match = tree._matcher(treedef)
-                if match is None:
-                    return
-                leaves = match(args)
-                if leaves is None or type(leaves[0]) is not ArrayImpl:
-                    return
                 fast = store.fast_by_tree[treedef] = _Fast(match, type(leaves[0]._value))
-            leaves = fast.match(args)
+            fast.match = match
         rt = fast.raw_type
         if leaves is None or not all(type(x) is ArrayImpl and type(x._value) is rt
                                      for x in leaves) or rt not in backend.array_types:
