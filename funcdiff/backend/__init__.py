@@ -39,9 +39,35 @@ def _load_cupy() -> Backend | None:
     return b
 
 
+# The default backend is asked for on hot paths (every `x + 1.0`, every grad call), and
+# reading os.environ decodes strings each time: keep the answer beside the raw value it came
+# from (os.environ's own bytes, where CPython exposes them), so a changed variable (tests'
+# monkeypatch.setenv) is still seen at the next call.
+_ENV = "FUNCDIFF_BACKEND"
+_env_data = getattr(os.environ, "_data", None)
+try:
+    _env_key: Any = os.environ.encodekey(_ENV)  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - not CPython's os.environ
+    _env_data = None
+_default: list = [object(), None, None]  # [raw environment value, its name, its backend]
+
+
 def get_backend(name: str | None = None) -> Backend:
     """The backend called ``name``, or the default one (``FUNCDIFF_BACKEND``)."""
-    name = name or os.environ.get("FUNCDIFF_BACKEND", "numpy")
+    if not name:
+        raw = _env_data.get(_env_key) if _env_data is not None else os.environ.get(_ENV)
+        cached = _default
+        # Also checked against the registry, which tests may patch (a fresh strict backend).
+        if raw == cached[0] and _BACKENDS.get(cached[1]) is cached[2]:
+            return cached[2]
+        name = os.environ.get(_ENV, "numpy")
+        b = _get_backend(name)
+        cached[:] = [raw, name, b]
+        return b
+    return _get_backend(name)
+
+
+def _get_backend(name: str) -> Backend:
     if name == "cupy":
         b = _load_cupy()
         if b is None:

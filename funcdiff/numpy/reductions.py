@@ -14,7 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import lax
+from ..backend import get_backend
 from ..core import dtypes
+from ..core.array import Array
+from ..core.convert import as_operand
 from ..core.tracing import get_aval
 from ._promote import asarray_op, axis1, value_error
 from ._promote import axes as _axes
@@ -80,6 +83,12 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
         >>> fnp.sum(fnp.array([1.0, 2.0, 3.0]), where=fnp.array([True, False, True]))
         Array(4., dtype=float32)
     """
+    if (dtype is None and out is None and initial is None and where is None and not keepdims
+            and isinstance(a, Array)):
+        aval = a.aval
+        if aval.dtype.kind in "fc" and not aval.weak_type:  # the common case, in one bind
+            axes = _fast_axes("sum", axis, aval)
+            return lax.reduce_sum_p.bind(a, axes=axes) if axes else a
     a, axes = _prep("sum", a, axis, out)
     aval = get_aval(a)
     dt = _out_dtype("sum", dtype, _sum_dtype(aval.dtype, promote_integers))
@@ -201,6 +210,28 @@ def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,
     return _keep(lax.reduce_or(b, axes), get_aval(a).shape, axes, keepdims)
 
 
+def _fast_axes(name: str, axis: Any, aval: Any) -> tuple[int, ...]:
+    if axis is None:
+        return _ALL_AXES[aval.ndim] if aval.ndim < len(_ALL_AXES) else tuple(range(aval.ndim))
+    return _axes(name, axis, aval.ndim, aval.shape)
+
+
+_ALL_AXES = [tuple(range(n)) for n in range(8)]
+# The element counts means divide by, as strongly typed scalar arrays: made once per count,
+# dtype and backend (arrays are immutable), not copied from the host at every call.
+_counts: dict[tuple, Any] = {}
+
+
+def _count_array(n: int, dt: np.dtype) -> Any:
+    key = (n, dt, get_backend())
+    c = _counts.get(key)
+    if c is None:
+        if len(_counts) > 1024:
+            _counts.clear()
+        c = _counts[key] = as_operand(np.array(n, dtype=dt))
+    return c
+
+
 def _count(name: str, shape: tuple, axes: tuple, where: Any, dt: Any, keepdims: bool) -> Any:
     if where is None:
         return np.array(math.prod(shape[i] for i in axes), dtype=dt)
@@ -223,6 +254,14 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
         >>> fnp.mean(fnp.array([1, 2, 3, 4]))
         Array(2.5, dtype=float32)
     """
+    if dtype is None and out is None and where is None and not keepdims and isinstance(a, Array):
+        aval = a.aval
+        if aval.dtype.kind in "fc" and not aval.weak_type:  # the common case, in two binds
+            axes = _fast_axes("mean", axis, aval)
+            total = lax.reduce_sum_p.bind(a, axes=axes) if axes else a
+            shape = aval.shape
+            return lax.div_p.bind(total, _count_array(math.prod(shape[i] for i in axes),
+                                                      aval.dtype))
     a, axes = _prep("mean", a, axis, out)
     aval = get_aval(a)
     if where is not None:
