@@ -159,13 +159,14 @@ ad.transpose_rules[gather_p] = _gather_transpose
 batch_rules[gather_p] = _gather_batch
 
 
-def _scatter_impl(xp: Any, x: Any, updates: Any, *indices: Any, axes: tuple, mode: str) -> Any:
-    out = x.copy()
+def scatter_into(xp: Any, out: Any, updates: Any, *indices: Any, axes: tuple,
+                 mode: str) -> Any:
+    """``scatter`` written into ``out`` itself (jit uses it when ``out`` is dead)."""
     ot = _front(xp, out, axes)  # a view: writing into it writes into out
-    idx = [_normalized(xp, i, x.shape[a]) for i, a in zip(indices, axes)]
+    idx = [_normalized(xp, i, out.shape[a]) for i, a in zip(indices, axes)]
     valid = None
     for i, a in zip(idx, axes):
-        ok = (i >= 0) & (i < x.shape[a])
+        ok = (i >= 0) & (i < out.shape[a])
         valid = ok if valid is None else valid & ok
     if not bool(valid.all()):
         # Out-of-range updates are dropped, as in JAX.
@@ -173,6 +174,10 @@ def _scatter_impl(xp: Any, x: Any, updates: Any, *indices: Any, axes: tuple, mod
         updates = updates[valid]
     extras.scatter(xp, ot, tuple(idx), updates, mode)
     return out
+
+
+def _scatter_impl(xp: Any, x: Any, updates: Any, *indices: Any, axes: tuple, mode: str) -> Any:
+    return scatter_into(xp, x.copy(), updates, *indices, axes=axes, mode=mode)
 
 
 def _scatter_shape(x: ShapedArray, updates: ShapedArray, *indices: ShapedArray, axes: tuple,

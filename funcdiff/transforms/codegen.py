@@ -397,20 +397,9 @@ def _where0(xp: Any, pred: Any, x: Any, keep_true: bool, out: Any = None) -> Any
 def _scatter_into(xp: Any, out: Any, updates: Any, *indices: Any, axes: tuple,
                   mode: str) -> Any:
     """``scatter`` writing into ``out`` (dead after this equation) instead of a copy."""
-    from ..backend import extras
-    from ..lax.indexing import _front, _normalized
+    from ..lax.indexing import scatter_into
 
-    ot = _front(xp, out, axes)
-    idx = [_normalized(xp, i, out.shape[a]) for i, a in zip(indices, axes)]
-    valid = None
-    for i, a in zip(idx, axes):
-        ok = (i >= 0) & (i < out.shape[a])
-        valid = ok if valid is None else valid & ok
-    if not bool(valid.all()):
-        idx = [i[valid] for i in idx]
-        updates = updates[valid]
-    extras.scatter(xp, ot, tuple(idx), updates, mode)
-    return out
+    return scatter_into(xp, out, updates, *indices, axes=axes, mode=mode)
 
 
 def _update_slice_into(xp: Any, out: Any, update: Any, *idx: Any) -> Any:
