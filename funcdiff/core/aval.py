@@ -9,6 +9,8 @@ import numpy as np
 
 from .dtypes import short_name
 
+_interned: dict[tuple, ShapedArray] = {}
+
 
 class ShapedArray:
     """The abstract value of an array: ``shape``, ``dtype`` and ``weak_type``.
@@ -23,12 +25,30 @@ class ShapedArray:
 
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
-    def __init__(self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False) -> None:
-        # Made for every operation: skip conversions when the values already have the types.
+    def __new__(cls, shape: tuple[int, ...], dtype: Any, weak_type: bool = False) -> ShapedArray:
+        # Interned: equal avals are mostly one object, so the shape-rule caches keyed by
+        # avals (core.tracing) match by identity instead of calling __eq__. Equality stays
+        # structural: interning is only a speed-up (the table is cleared when it grows).
+        try:
+            key = (shape, dtype, weak_type)
+            hit = _interned.get(key)
+        except TypeError:  # a list shape: not hashable
+            key = hit = None
+        if hit is not None and hit.__class__ is cls:
+            return hit
+        self = object.__new__(cls)
         self.shape = shape if shape.__class__ is tuple else tuple(shape)
         self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type if weak_type.__class__ is bool else bool(weak_type)
-        self._hash: int | None = None
+        self._hash = None
+        if len(_interned) > 4096:
+            _interned.clear()
+        if key is not None:
+            _interned[key] = self
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (ShapedArray, (self.shape, self.dtype, self.weak_type))
 
     @property
     def ndim(self) -> int:

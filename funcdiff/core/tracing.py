@@ -234,8 +234,13 @@ class EvalInterpreter(Interpreter):
         types = backend.array_types
         if not prim.multiple_results:
             a = out_avals[0]
-            results = [ArrayImpl(outs, a) if outs.__class__ in types and outs.dtype == a.dtype
-                       else _wrap(outs, a, backend)]
+            if outs.__class__ in types and outs.dtype == a.dtype:
+                results = [ArrayImpl(outs, a)]
+            elif isinstance(outs, np.generic) and outs.dtype == a.dtype:
+                # NumPy returns scalars for 0-d results: every scalar op lands here.
+                results = [ArrayImpl(backend.xp.asarray(outs), a)]
+            else:
+                results = [_wrap(outs, a, backend)]
         else:
             results = [ArrayImpl(o, a) if o.__class__ in types and o.dtype == a.dtype
                        else _wrap(o, a, backend) for o, a in zip(outs, out_avals, strict=True)]

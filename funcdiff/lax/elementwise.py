@@ -14,6 +14,7 @@ import numpy as np
 
 from ..backend import extras
 from ..core import dtypes
+from ..core.array import Array
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive
 from ..transforms import ad_rules as ad
@@ -37,7 +38,8 @@ from ._operands import operands, typed_scalar
 
 def _u(p: Primitive):
     def op(x: Any) -> Any:
-        (x,) = operands(x)
+        if not isinstance(x, Array):  # arrays need no conversion (the rules' common case)
+            (x,) = operands(x)
         return p.bind(x)
 
     op.__name__ = p.name
@@ -47,6 +49,8 @@ def _u(p: Primitive):
 
 def _b(p: Primitive):
     def op(x: Any, y: Any) -> Any:
+        if isinstance(x, Array) and isinstance(y, Array):
+            return p.bind(x, y)  # nothing to convert: skip operands() (the rules' common case)
         return p.bind(*operands(x, y))
 
     op.__name__ = p.name

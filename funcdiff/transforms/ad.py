@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import tree
 from ..core import tracing as _tracing
-from ..core.array import ArrayImpl
+from ..core.array import Array, ArrayImpl
 from ..core.aval import ShapedArray
 from ..core.builder import BuilderTracer, JaxprBuilder
 from ..core.convert import as_operand
@@ -188,11 +188,19 @@ def _lax() -> Any:
     return _lax_module
 
 
+_add_p: Any = None
+
+
 def _add_cts(a: Any, b: Any) -> Any:
+    global _add_p
     if a is None:
         return b
     if b is None:
         return a
+    if _add_p is None:
+        _add_p = _lax().add_p
+    if isinstance(a, Array) and isinstance(b, Array):
+        return _add_p.bind(a, b)  # what lax.add does with two arrays, minus its conversions
     return _lax().add(a, b)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core import dtypes
+from ..core.array import Array
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive
 
@@ -60,15 +61,21 @@ def tangent_aval(aval: ShapedArray) -> ShapedArray:
 
 
 _lax_module: Any = None
+# The primitives the reverse helpers bind directly (set with _lax_module): where the
+# arguments are already arrays, the lax wrappers' operand conversion has nothing to do.
+_mul_p: Any = None
+_neg_p: Any = None
+_reduce_sum_p: Any = None
 
 
 def _lax() -> Any:
     # funcdiff.lax imports this module: import it on first use, then keep it (an import
     # statement inside the rules would cost a lookup in importlib for every cotangent).
-    global _lax_module
+    global _lax_module, _mul_p, _neg_p, _reduce_sum_p
     if _lax_module is None:
         from .. import lax
 
+        _mul_p, _neg_p, _reduce_sum_p = lax.mul_p, lax.neg_p, lax.reduce_sum_p
         _lax_module = lax
     return _lax_module
 
@@ -93,8 +100,8 @@ def unbroadcast(x: Any, aval: ShapedArray) -> Any:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
     )
-    if axes:
-        x = lax.reduce_sum(x, axes)
+    if axes:  # canonical already (sorted, in range): bind without the wrapper's checks
+        x = _reduce_sum_p.bind(x, axes=axes)
     if x.shape != shape:
         x = lax.reshape(x, shape)
     if x.dtype != aval.dtype:
@@ -150,12 +157,15 @@ def defderiv(prim: Primitive, *derivs: Callable[..., Any] | None) -> None:
 
 def _scale(t: Any, d: Any) -> Any:
     # Derivatives that are the constants 1 or -1 need no multiplication in the program.
+    lax = _lax()
     if d.__class__ is int:
         if d == 1:
             return t
         if d == -1:
-            return _lax().neg(t)
-    return _lax().mul(t, d)
+            return _neg_p.bind(t) if isinstance(t, Array) else lax.neg(t)
+    if isinstance(t, Array) and isinstance(d, Array):
+        return _mul_p.bind(t, d)  # what lax.mul does with two arrays, minus its conversions
+    return lax.mul(t, d)
 
 
 def deflinear(prim: Primitive, transpose: Callable[..., Any]) -> None:
