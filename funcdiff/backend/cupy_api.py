@@ -341,6 +341,14 @@ UFUNCS = frozenset({
 UFUNC_AT = frozenset({
     "add", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "subtract",
 })
+# ufunc.at kernels that run but are inexact on these dtypes (measured on a GPU, not in the
+# wheel's tables): CuPy 14.2's float64 maximum.at/minimum.at round through float32.
+UFUNC_AT_INEXACT = frozenset({("maximum", "float64"), ("minimum", "float64")})
+# Functions that return their first argument's own method result: given a NumPy scalar they
+# hand back a host array (cupy.reshape(np.float32(1), (1,)) is a numpy.ndarray), which the
+# next operation refuses; the strict backend refuses the scalar at once.
+ARRAY_FIRST = frozenset({"reshape", "broadcast_to", "transpose", "swapaxes", "moveaxis",
+                         "expand_dims", "squeeze", "ravel"})
 # ndarray attributes NumPy has and CuPy does not.
 NDARRAY_MISSING = frozenset({
     "ctypes", "getfield", "resize", "setfield", "setflags", "to_device",

@@ -218,6 +218,12 @@ def _checked(prefix: str, name: str, attr: Any) -> Any:
             )
         if name not in cupy_api.FROM_HOST:
             _refuse_host(what, args, kwargs)
+        if name in cupy_api.ARRAY_FIRST and not prefix and args and (
+                type(args[0]) is not StrictArray):
+            raise TypeError(
+                f"{what} got a {type(args[0]).__name__}, not a device array: CuPy's version "
+                "would return a host NumPy array. Make it a device array first (xp.asarray)"
+            )
         return _wrap(attr(*_unwrap(args), **_unwrap_kw(kwargs)))
 
     fn.__name__ = name
@@ -238,6 +244,12 @@ def _ufunc_method(ufunc: np.ufunc, method: str, supported: bool, what: str) -> A
                 "funcdiff/backend/extras.py (scatter, cumulative_extremum…) instead"
             )
         _refuse_host(f"{what}.{method}", args, kwargs)
+        if method == "at" and args and (ufunc.__name__, str(_unwrap(args[0]).dtype)) in (
+                cupy_api.UFUNC_AT_INEXACT):
+            raise TypeError(
+                f"{what}.at on {_unwrap(args[0]).dtype} is inexact on CuPy (its kernel rounds "
+                "through float32): use funcdiff.backend.extras.scatter, which avoids it"
+            )
         out = bound(*_unwrap(args), **_unwrap_kw(kwargs))
         return None if method == "at" else _wrap(out)
 

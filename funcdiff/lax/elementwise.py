@@ -68,7 +68,21 @@ add_p = naryop("add", lambda xp, x, y: xp.add(x, y), NUMERIC)
 sub_p = naryop("sub", lambda xp, x, y: xp.subtract(x, y), NUMERIC)
 mul_p = naryop("mul", lambda xp, x, y: xp.multiply(x, y), NUMERIC)
 div_p = naryop("div", lambda xp, x, y: _div_impl(xp, x, y), NUMERIC)
-rem_p = naryop("rem", lambda xp, x, y: xp.fmod(x, y), NUMERIC)
+
+
+def _rem_impl(xp: Any, x: Any, y: Any) -> Any:
+    if x.dtype.kind not in "iu":
+        return xp.fmod(x, y)
+    # Integers: CuPy's fmod has no 64-bit integer loop and computes in float64 (inexact
+    # past 2**53; seen on a GPU), so take the floored remainder and move it to x's sign.
+    r = xp.remainder(x, y)
+    if x.dtype.kind == "u":
+        return r
+    wrong_sign = xp.logical_and(r != 0, xp.not_equal(r < 0, xp.less(x, 0)))
+    return xp.subtract(r, xp.multiply(y, wrong_sign, dtype=r.dtype))
+
+
+rem_p = naryop("rem", _rem_impl, NUMERIC)
 pow_p = naryop("pow", lambda xp, x, y: xp.power(x, y), INEXACT)
 max_p = naryop("max", lambda xp, x, y: xp.maximum(x, y), ANY)
 min_p = naryop("min", lambda xp, x, y: xp.minimum(x, y), ANY)

@@ -199,8 +199,8 @@ def _unary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 
 def _binary(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
-    if eqn.params:
-        return None
+    if eqn.params or (eqn.prim.name == "rem" and eqn.outvars[0].aval.dtype.kind not in "fc"):
+        return None  # integer rem: fmod is inexact for 64-bit ints on CuPy, see lax.rem
     return Emit(f"{w.fn(_BINARY[eqn.prim.name])}({a[0]}, {a[1]}{{out}})", "fresh", True, True)
 
 
@@ -254,8 +254,9 @@ def _reduce(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 def _broadcast(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
     x = eqn.invars[0].aval
-    if not x.shape and eqn.outvars[0].aval.size <= 4096:
-        # A small array filled with one value: a new one is quicker than broadcast_to's view.
+    if not x.shape and (eqn.outvars[0].aval.size <= 4096 or isinstance(eqn.invars[0], Literal)):
+        # A small array filled with one value: a new one is quicker than broadcast_to's view
+        # (and a literal, a NumPy scalar, is no device array that CuPy could broadcast).
         dt = w.dtype(eqn.outvars[0].aval.dtype)
         return Emit(f"{w.fn('full')}({shape}, {a[0]}, dtype={dt})", "fresh")
     if dims != tuple(range(len(shape) - x.ndim, len(shape))):
@@ -268,7 +269,10 @@ def _broadcast(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
 
 
 def _reshape(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
-    if eqn.invars[0].aval.ndim and isinstance(eqn.invars[0], Var):
+    if isinstance(eqn.invars[0], Literal):  # a NumPy scalar: CuPy's reshape gives a host array
+        dt = w.dtype(eqn.outvars[0].aval.dtype)
+        return Emit(f"{w.fn('full')}({eqn.params['new_sizes']}, {a[0]}, dtype={dt})", "fresh")
+    if eqn.invars[0].aval.ndim:
         # The method skips xp.reshape's wrapper; a 0-d value may be a NumPy scalar, which
         # the strict backend's namespace must see, so that one keeps the function.
         return Emit(f"{a[0]}.reshape({eqn.params['new_sizes']})", "view")
@@ -319,9 +323,13 @@ def _dot_general(w: _Writer, eqn: Eqn, a: list[str]) -> Emit | None:
     if not lc and lb == tuple(range(nb)) and rb == tuple(range(nb)):
         # No contraction (an outer product, per-example gradients): a broadcast multiply
         # of the operands reshaped to (batch, lhs free, 1...) and (batch, 1..., rhs free).
+        # A 0-d operand (a NumPy scalar when literal, which CuPy's reshape would turn into
+        # a host array) broadcasts as it is, to the same result.
         bs, lf, rf = lhs.shape[:nb], lhs.shape[nb:], rhs.shape[nb:]
-        x = f"{w.fn('reshape')}({a[0]}, {(*bs, *lf, *(1,) * len(rf))})"
-        y = f"{w.fn('reshape')}({a[1]}, {(*bs, *(1,) * len(lf), *rf)})"
+        x = (f"{w.fn('reshape')}({a[0]}, {(*bs, *lf, *(1,) * len(rf))})" if lhs.ndim
+             else a[0])
+        y = (f"{w.fn('reshape')}({a[1]}, {(*bs, *(1,) * len(lf), *rf)})" if rhs.ndim
+             else a[1])
         return Emit(f"{w.fn('multiply')}({x}, {y}{{out}})", "fresh",
                     out_ok=bool(eqn.outvars[0].aval.shape))
     if len(lc) != 1:
