@@ -11,6 +11,8 @@ from typing import Any
 _DEFAULTS: dict[str, Any] = {
     "enable_x64": os.environ.get("FUNCDIFF_ENABLE_X64", "0").lower() in ("1", "true"),
     "debug_nans": os.environ.get("FUNCDIFF_DEBUG_NANS", "0").lower() in ("1", "true"),
+    "eager_backward_compile": os.environ.get("FUNCDIFF_EAGER_BACKWARD_COMPILE",
+                                             "1").lower() in ("1", "true"),
 }
 
 
@@ -20,6 +22,9 @@ class Config:
     * ``enable_x64`` (default False): keep 64-bit dtypes; otherwise float64/int64 requests
       become float32/int32, as in JAX.
     * ``debug_nans`` (default False): stop at the first operation that produces a NaN.
+    * ``eager_backward_compile`` (default True): eager ``grad`` runs the backward pass of a
+      tape structure it has seen before as generated code (see the autodiff guide); False
+      always walks the tape equation by equation.
 
     Examples:
         >>> import funcdiff as fd

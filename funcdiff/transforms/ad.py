@@ -32,6 +32,7 @@ from ..core.tracing import (
     process_in,
     use_interpreter,
 )
+from . import ad_compiled
 from .ad_rules import (
     UndefinedPrimal,
     Zero,
@@ -406,7 +407,10 @@ def vjp_flat(fn: Callable[..., Any], primals: Sequence[Any], has_aux: bool = Fal
     residuals = builder.residuals
 
     def backward(cts: Sequence[Any]) -> list:
-        got = backward_pass(jaxpr, builder.env, list(cts), in_vars, residuals)
+        cts = list(cts)
+        got = None if residuals else ad_compiled.backward(jaxpr, builder.env, cts, in_vars)
+        if got is None:
+            got = backward_pass(jaxpr, builder.env, cts, in_vars, residuals)
         return [_zeros_if_none(g, p) for g, p in zip(got, primals, strict=True)]
 
     lowered = [o.val if isinstance(o, BuilderTracer) and o._interp is builder else o
