@@ -6,6 +6,12 @@ the backward pass. For each function the script prints the time of one gradient 
 cost per primitive operation of the forward pass (counted in funcdiff's jaxpr) and the
 ratio funcdiff / autograd. Peers that are not installed are skipped.
 
+funcdiff's figure is the steady state of a loop: from the second call with the same tape
+structure, the backward pass runs as generated code (``funcdiff/transforms/ad_compiled.py``).
+Two more columns give the other side of that: ``walk``, a call that walks the tape
+equation by equation (every first call of a structure, or ``eager_backward_compile``
+off), and ``compile``, what the call that compiles a structure costs once, in ms.
+
 Run it with any interpreter that can import funcdiff; autograd is compared when present::
 
     python benchmarks/bench_grad_eager.py
@@ -28,6 +34,7 @@ import numpy as np
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
+from funcdiff.transforms import ad_compiled
 
 try:  # an optional peer
     import autograd
@@ -96,6 +103,26 @@ def _time(calls: list, number: int, rounds: int = 7) -> list[float]:
     return best
 
 
+def _walk(g, args):
+    fd.config.update("eager_backward_compile", False)
+    try:
+        return g(*args)
+    finally:
+        fd.config.update("eager_backward_compile", True)
+
+
+def _compile_ms(g, args, tries: int = 5) -> float:
+    """Best time of the call that compiles the backward pass (the second of a structure)."""
+    best = math.inf
+    for _ in range(tries):
+        ad_compiled.clear()
+        g(*args)
+        t0 = time.perf_counter()
+        g(*args)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
+
 def run(number: int) -> None:
     rng = np.random.default_rng(0)
     rows = []
@@ -103,7 +130,8 @@ def run(number: int) -> None:
         fd_args = [fnp.asarray(a) for a in host_args]
         fd_grad = fd.grad(lambda *a, fn=fn: fn(fnp, *a))
         ops = _count_ops(fn, fd_args)
-        calls = [lambda g=fd_grad, a=fd_args: g(*a)]
+        compile_ms = _compile_ms(fd_grad, fd_args)
+        calls = [lambda g=fd_grad, a=fd_args: g(*a), lambda g=fd_grad, a=fd_args: _walk(g, a)]
         if autograd is not None:
             ag_grad = autograd.grad(lambda *a, fn=fn: fn(anp, *a))
             ref = ag_grad(*host_args)
@@ -111,14 +139,17 @@ def run(number: int) -> None:
             assert np.allclose(ref, got, rtol=1e-4, atol=1e-5), (name, ref, got)
             calls.append(lambda g=ag_grad, a=host_args: g(*a))
         times = _time(calls, number)
-        rows.append((name, ops, times[0], times[1] if len(times) > 1 else None))
+        rows.append((name, ops, times[0], times[2] if len(times) > 2 else None, times[1],
+                     compile_ms))
     print(f"eager grad, CPU time per call, best of 7 rounds of {number} (microseconds)")
     print(f"{'function':14} {'ops':>4} {'funcdiff':>10} {'per op':>8} {'autograd':>10} "
-          f"{'per op':>8} {'ratio':>6}")
-    for name, ops, t_fd, t_ag in rows:
+          f"{'per op':>8} {'ratio':>6} {'walk':>8} {'ratio':>6} {'compile':>8}")
+    for name, ops, t_fd, t_ag, t_walk, c_ms in rows:
         ag = f"{t_ag * 1e6:10.1f} {t_ag * 1e6 / ops:8.2f} {t_fd / t_ag:6.2f}" if t_ag else \
             f"{'-':>10} {'-':>8} {'-':>6}"
-        print(f"{name:14} {ops:4d} {t_fd * 1e6:10.1f} {t_fd * 1e6 / ops:8.2f} {ag}")
+        walk = f"{t_walk * 1e6:8.1f} " + (f"{t_walk / t_ag:6.2f}" if t_ag else f"{'-':>6}")
+        print(f"{name:14} {ops:4d} {t_fd * 1e6:10.1f} {t_fd * 1e6 / ops:8.2f} {ag} {walk} "
+              f"{c_ms:6.1f}ms")
     if autograd is None:
         print("autograd is not installed: no comparison (pip install autograd)")
 

@@ -8,6 +8,8 @@ trace, with residual-keeping rules, with debug_nans, with values that change bet
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from conftest import host
@@ -179,3 +181,13 @@ def test_training_loop_matches_the_walk():
 
     np.testing.assert_allclose(train(True), train(False), rtol=1e-5)
     assert ad_compiled.info()["runs"] >= 4
+
+
+def test_a_captured_numpy_scalar_array_is_read_each_call():
+    x = fnp.ones(2)
+    for c in (2.0, 3.0, 5.0):
+        s = np.asarray(c, dtype=np.float32)  # 0-d host array: a literal of the tape
+        got = fd.grad(lambda x, s=s: fnp.sum(lax.mul(x, s)))(x)
+        np.testing.assert_allclose(host(got), [c] * 2)
+    if os.environ.get("FUNCDIFF_BACKEND", "numpy") == "numpy":
+        assert ad_compiled.info()["runs"] == 2  # a host array is an input of NumPy code

@@ -15,6 +15,9 @@ _DEFAULTS: dict[str, Any] = {
                                              "1").lower() in ("1", "true"),
 }
 
+# Flags that only change how eager code runs, not what a trace records: not in snapshot().
+_NOT_TRACED = frozenset({"eager_backward_compile"})
+
 
 class Config:
     """The flags that change how funcdiff computes.
@@ -71,11 +74,13 @@ class Config:
                 self._resnap()
 
     def snapshot(self) -> tuple:
-        """The flag values as a hashable tuple (jit keys its cache on it)."""
+        """The values of the flags that change what a trace records, as a hashable tuple
+        (jit keys its cache on it)."""
         return self._snapshot
 
     def _resnap(self) -> None:
-        object.__setattr__(self, "_snapshot", tuple(sorted(self._values.items())))
+        object.__setattr__(self, "_snapshot", tuple(sorted(
+            (k, v) for k, v in self._values.items() if k not in _NOT_TRACED)))
 
     def __getattr__(self, name: str) -> Any:
         try:

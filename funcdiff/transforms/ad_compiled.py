@@ -26,6 +26,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+
 from .. import backend as _backends
 from ..core import config as _config
 from ..core import tracing as _tracing
@@ -40,6 +42,8 @@ _compiled: OrderedDict[tuple, Any] = OrderedDict()
 _seen: OrderedDict[tuple, None] = OrderedDict()
 _lock = threading.Lock()
 _UNSUPPORTED = object()  # a structure whose backward pass could not be traced
+# Literals holding arrays (0-d, closed over): their values vary, so they are inputs.
+_ARRAYS = (ArrayImpl, np.ndarray)
 _runs = [0]  # backward passes that ran as compiled code (see info())
 
 
@@ -92,7 +96,7 @@ def _signature(jaxpr: Jaxpr, env: dict, cts: list, wanted: list[Var],
     the tape does not qualify."""
     index: dict[Var, int] = {}
     raws: list = []
-    lits: list = []  # literals holding arrays (their values vary): inputs, not constants
+    lits: list = []
     parts: list = []
     for v in (*jaxpr.constvars, *jaxpr.invars):
         index[v] = len(raws)
@@ -103,9 +107,9 @@ def _signature(jaxpr: Jaxpr, env: dict, cts: list, wanted: list[Var],
         for a in eqn.invars:
             if a.__class__ is Var:
                 ins.append(index[a])
-            elif a.val.__class__ is ArrayImpl:
+            elif a.val.__class__ in _ARRAYS:
                 ins.append(a.aval)
-                lits.append(a.val._value)
+                lits.append(_raw(a.val))
             else:
                 val = a.val
                 if val != val:  # NaN: never equal to itself, so never a cache hit
@@ -174,7 +178,7 @@ def _compile(jaxpr: Jaxpr, cts: list, wanted: list[Var], backend: Any) -> Any:
     for eqn in jaxpr.eqns:
         ins = []
         for a in eqn.invars:
-            if a.__class__ is Literal and a.val.__class__ is ArrayImpl:
+            if a.__class__ is Literal and a.val.__class__ in _ARRAYS:
                 a = Var(a.aval)
                 lit_vars.append(a)
             ins.append(a)
