@@ -9,7 +9,8 @@ import pytest
 
 import funcdiff as fd
 
-STRICT = os.environ.get("FUNCDIFF_BACKEND") == "strict"
+BACKEND = os.environ.get("FUNCDIFF_BACKEND", "numpy")  # the backend the suite runs on
+STRICT = BACKEND == "strict"
 
 
 @pytest.fixture

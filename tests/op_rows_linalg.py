@@ -110,34 +110,63 @@ ROWS += [
 
 
 # --- eigh, svd, qr ----------------------------------------------------------------------------
+# An eigenvector, or a pair of singular vectors (a column of u with the matching row of vh),
+# is unique only up to sign, and LAPACK, cuSOLVER and their batched routines choose signs
+# differently. So both ``fn`` and ``ref`` flip each one to make its largest-magnitude entry
+# (of the eigenvector, of u's column) positive, and the vectors are still compared in full.
+# The flip is locally constant: derivatives and batching rules are checked through it.
 
-def _eigh_np(x, lower=True):
-    w, v = np.linalg.eigh(_sym_np(x))
-    return v, w
+
+def _column_signs(v):
+    """The sign of each column's largest-magnitude entry, shaped (..., 1, k) (funcdiff)."""
+    top = fnp.argmax(fnp.abs(v), axis=-2, keepdims=True)
+    return fnp.sign(fnp.take_along_axis(v, top, axis=-2))
 
 
-def _svd_np(x):
-    u, s, vh = np.linalg.svd(x, full_matrices=False)
-    return u, s, vh
+def _column_signs_np(v: np.ndarray) -> np.ndarray:
+    top = np.argmax(np.abs(v), axis=-2, keepdims=True)
+    return np.sign(np.take_along_axis(v, top, axis=-2))
+
+
+def _eigh(x, **kw):
+    v, w = lax.linalg.eigh(x, **kw)
+    return v * _column_signs(v), w
+
+
+def _eigh_np(x, uplo="L"):
+    w, v = np.linalg.eigh(x, UPLO=uplo)
+    return v * _column_signs_np(v), w
+
+
+def _svd(x, **kw):
+    u, s, vh = lax.linalg.svd(x, **kw)
+    signs = _column_signs(u)
+    return u * signs, s, vh * fnp.swapaxes(signs, -1, -2)
+
+
+def _svd_np(x, full_matrices=False):
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    signs = _column_signs_np(u)
+    return u * signs, s, vh * np.swapaxes(signs, -1, -2)
 
 
 ROWS += [
-    OpRow("eigh", lax.linalg.eigh, _eigh_np, [Arg((2, 4, 4))], prims=("eigh",),
+    OpRow("eigh", _eigh, lambda x: _eigh_np(_sym_np(x)), [Arg((2, 4, 4))], prims=("eigh",),
           atol=1e-4, rtol=1e-4),
     OpRow("eigh_upper_only",
-          lambda x: lax.linalg.eigh(x, lower=False, symmetrize_input=False),
-          lambda x: np.linalg.eigh(x, UPLO="U")[::-1], [Arg((3, 3))], prims=("eigh",),
+          lambda x: _eigh(x, lower=False, symmetrize_input=False),
+          lambda x: _eigh_np(x, uplo="U"), [Arg((3, 3))], prims=("eigh",),
           atol=1e-4, rtol=1e-4),
     OpRow("linalg.eigvalsh", fnp.linalg.eigvalsh, lambda x: np.linalg.eigvalsh(x),
           [Arg((3, 3), **_SPD)], prims=("eigh",), atol=1e-4, rtol=1e-4),
-    OpRow("svd_tall", lambda x: lax.linalg.svd(x, full_matrices=False), _svd_np,
+    OpRow("svd_tall", lambda x: _svd(x, full_matrices=False), _svd_np,
           [Arg((4, 3))], prims=("svd",), atol=1e-4, rtol=1e-4),
-    OpRow("svd_wide_batched", lambda x: lax.linalg.svd(x, full_matrices=False), _svd_np,
+    OpRow("svd_wide_batched", lambda x: _svd(x, full_matrices=False), _svd_np,
           [Arg((2, 3, 4))], prims=("svd",), atol=1e-4, rtol=1e-4),
     OpRow("svd_values", lambda x: lax.linalg.svd(x, compute_uv=False),
           lambda x: np.linalg.svd(x, compute_uv=False), [Arg((3, 5))], prims=("svd",),
           atol=1e-4, rtol=1e-4),
-    OpRow("svd_square_full", lambda x: lax.linalg.svd(x), lambda x: np.linalg.svd(x),
+    OpRow("svd_square_full", _svd, lambda x: _svd_np(x, full_matrices=True),
           [Arg((3, 3))], prims=("svd",), atol=1e-4, rtol=1e-4),
     OpRow("qr_tall", lambda x: lax.linalg.qr(x, full_matrices=False),
           lambda x: np.linalg.qr(x), [Arg((4, 3))], prims=("qr",), atol=1e-4, rtol=1e-4),

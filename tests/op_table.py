@@ -35,6 +35,9 @@ class Arg:
     lists; ``shape`` must match it), for cases random draws would miss (ties, repeated
     indices).
     ``diff=False`` marks an argument that must not be differentiated (indices, predicates).
+    ``unique=True`` draws integers distinct along the last axis (a slice of a random
+    permutation of the bounds, per leading index), for scatter indices whose writes must
+    not collide.
     """
 
     shape: tuple[int, ...]
@@ -43,6 +46,7 @@ class Arg:
     diff: bool = True
     bounds: tuple[int, int] | None = None
     value: Any = None
+    unique: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,13 @@ def sample(arg: Arg, rng: np.random.Generator, dtype: str | None = None) -> np.n
         return rng.random(shape) > 0.5
     if arg.domain == "int" or dt.kind in "iu":
         low, high = arg.bounds or _INT_BOUNDS.get(arg.domain, (0, 4))
-        x = rng.integers(low, high, shape)
+        if arg.unique and shape:
+            if shape[-1] > high - low:
+                raise ValueError(f"{shape[-1]} distinct integers do not fit in [{low}, {high})")
+            keys = rng.random((*shape[:-1], high - low))
+            x = np.argsort(keys, axis=-1)[..., :shape[-1]] + low
+        else:
+            x = rng.integers(low, high, shape)
         if arg.domain == "nonzero":
             x = x * rng.choice([-1, 1], shape)
         return x.astype(dt)

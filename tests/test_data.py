@@ -228,7 +228,8 @@ def test_digits():
 def _write_idx(path, arr, code=0x08, compress=False):
     header = bytes([0, 0, code, arr.ndim]) + b"".join(d.to_bytes(4, "big") for d in arr.shape)
     data = header + arr.astype(arr.dtype.newbyteorder(">")).tobytes()
-    (gzip.open if compress else open)(path, "wb").write(data)
+    with (gzip.open if compress else open)(path, "wb") as f:  # gzip flushes only on close
+        f.write(data)
 
 
 @pytest.mark.parametrize("compress", [False, True])

@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 import pytest
-from conftest import host
+from conftest import BACKEND, host
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
@@ -45,7 +45,7 @@ def test_devices_start_with_the_cpu():
 def test_device_put_get_round_trip():
     x = fd.device_put(np.arange(4.0))
     assert isinstance(x, fd.Array) and x.dtype == np.float32
-    assert x.device == fd.devices()[0]
+    assert x.device == fd.devices(BACKEND)[0]  # the default backend's first device
     got = fd.device_get({"x": x, "n": 3})
     assert isinstance(got["x"], np.ndarray) and got["n"] == 3
     np.testing.assert_array_equal(got["x"], np.arange(4.0, dtype=np.float32))
@@ -90,7 +90,8 @@ def test_host_numpy_arrays_move_next_to_device_arrays():
 
 
 def test_two_devices_listed_and_placed(two_devices):
-    assert [str(d) for d in fd.devices()] == ["cpu:0", "cpu:1"]
+    gpus = [str(d) for d in fd.devices("gpu")]  # a real GPU is listed too, after the CPUs
+    assert [str(d) for d in fd.devices()] == ["cpu:0", "cpu:1", *gpus]
     x = fd.device_put(np.arange(3.0), "cpu:1")
     assert x.device == two_devices.devices()[1]
     y = fnp.sin(x) * 2.0 + 1  # scalars are placed with the array
@@ -224,6 +225,59 @@ def test_strict_refuses_arrays_of_another_device():
         strict_np.add(x, 1.0)
     with b.on_device(b.devices()[1]):
         assert b.device_of(strict_np.add(x, 1.0)) == b.devices()[1]
+
+
+def test_strict_refuses_64_bit_integer_fmod_cupy_computes_in_float64():
+    big = np.array([2**53 + 1, -(2**53 + 1), 7])
+    x, y = strict_np.asarray(big), strict_np.asarray(np.array([2, 2, 3]))
+    inexact = r"xp.fmod on int64 is inexact on CuPy: it computes in float64"
+    with pytest.raises(TypeError, match=inexact):
+        strict_np.fmod(x, y)
+    with pytest.raises(TypeError, match=inexact):
+        strict_np.fmod(x, 2)  # a Python int takes the array's dtype
+    with pytest.raises(TypeError, match=inexact):  # a NumPy scalar counts with its own
+        strict_np.fmod(strict_np.asarray(np.array([5], np.int32)), np.int64(3))
+    with pytest.raises(TypeError, match=r"xp.fmod on uint64 is inexact"):
+        strict_np.fmod(strict_np.asarray(big[2:].astype(np.uint64)), 2)
+    # int32 fits float64 exactly, so CuPy's answer is NumPy's: allowed, as are floats
+    x32 = strict_np.asarray(np.array([2**31 - 1, -7], np.int32))
+    assert strict_np.fmod(x32, 3).get().tolist() == [1, -1]
+    assert strict_np.fmod(x32, strict_np.asarray(np.array([3, 3], np.int32))).dtype == np.int32
+    assert strict_np.fmod(x, 2.0).dtype == np.float64
+    assert strict_np.remainder(x, y).get().tolist() == [1, 1, 1]  # exact on CuPy
+
+
+def test_strict_refuses_ufunc_at_kernels_cupy_lacks_or_rounds():
+    idx = strict_np.asarray(np.array([0, 0, 2]))
+    x64 = strict_np.asarray(np.array([0.1, 0.2, 0.3]))
+    with pytest.raises(TypeError, match=r"xp.maximum.at on float64 is inexact on CuPy"):
+        strict_np.maximum.at(x64, idx, x64)
+    with pytest.raises(TypeError, match=r"xp.minimum.at on float64 is inexact on CuPy"):
+        strict_np.minimum.at(x64, idx, x64)
+    with pytest.raises(TypeError, match=r"xp.add.at has no int8 kernel on CuPy"):
+        strict_np.add.at(strict_np.asarray(np.zeros(3, np.int8)), idx, 1)
+    with pytest.raises(TypeError, match=r"xp.subtract.at has no float32 kernel on CuPy"):
+        strict_np.subtract.at(strict_np.asarray(np.zeros(3, np.float32)), idx, 1.0)
+    x32 = strict_np.asarray(np.zeros(3, np.float32))
+    strict_np.maximum.at(x32, idx, strict_np.asarray(np.array([1.0, 3.0, 2.0], np.float32)))
+    assert x32.get().tolist() == [3.0, 0.0, 2.0]
+    # extras.scatter avoids both: float64 max goes round by round, exactly
+    extras.scatter(strict_np, x64, (idx,), strict_np.asarray(np.array([0.05, 0.25, 0.3])),
+                   "max")
+    assert x64.get().tolist() == [0.25, 0.2, 0.3]
+
+
+def test_strict_refuses_scalars_where_cupy_calls_the_arrays_method():
+    s = np.float32(1.5)
+    with pytest.raises(TypeError, match=r"xp.reshape got a float32, not a device array"):
+        strict_np.reshape(s, (1,))  # CuPy: a host numpy.ndarray
+    with pytest.raises(TypeError, match=r"xp.sum got a float32, not a device array"):
+        strict_np.sum(s)  # CuPy: a host numpy.float32
+    with pytest.raises(TypeError, match=r"xp.expand_dims got a float, not a device array"):
+        strict_np.expand_dims(1.5, 0)
+    x = strict_np.asarray(s)
+    assert strict_np.reshape(x, (1,)).shape == (1,)
+    assert float(strict_np.sum(x)) == 1.5
 
 
 # --- helpers of backend/extras.py on the strict backend -----------------------------------

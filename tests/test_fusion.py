@@ -156,6 +156,18 @@ def test_single_operations_stay_as_they_are():
     assert names(fused) == ["exp"]
 
 
+def test_a_select_alone_is_a_kernel():
+    # (one launch, where CuPy's where or jit's masking make two)
+    p, x = fnp.array([True, False, True]), _x(3)
+    ks, fused = kernels_of(lambda p, x: fnp.where(p, x, 0.0), p, x)
+    assert names(fused) == ["fused_elementwise"] and [k.prims for k in ks] == [["select"]]
+    assert fusion.launches_saved(jit(lambda p, x: fnp.where(p, x, 0.0)).lower(
+        p, x).optimized_jaxpr) == 0
+    with fusion.forced():
+        got = jit(lambda p, x: fnp.where(p, x, 0.0))(p, x)
+    np.testing.assert_array_equal(host(got), np.where(host(p), host(x), 0.0))
+
+
 # --- the Python twin runs each group: jit with fusion forced agrees with eager ----------------
 
 RNG = np.random.default_rng(0)
@@ -289,6 +301,16 @@ def _nvrtc():
         return None
 
 
+def _nvrtc_arch(nvrtc) -> str:
+    """``-arch`` for the oldest architecture from compute_70 on that this NVRTC accepts:
+    CUDA 13 dropped compute_70, and compute_75 is accepted by CUDA 11.x to 13."""
+    try:
+        archs = [int(a) for a in nvrtc.getSupportedArchs() if int(a) >= 70]
+    except Exception:  # a binding without nvrtcGetSupportedArchs (CUDA < 11.2)
+        archs = []
+    return f"-arch=compute_{min(archs, default=75)}"
+
+
 def _harness(k: fusion.FusedKernel) -> str:
     """The kernel as CuPy's ElementwiseKernel wraps it, simplified to flat arrays."""
     params, decls = [], []
@@ -329,10 +351,11 @@ def test_every_generated_kernel_compiles_with_nvrtc():
     nvrtc = _nvrtc()
     kernels = _every_kind_of_kernel()
     assert len(kernels) > 10
+    arch = _nvrtc_arch(nvrtc)
     for k in kernels:
         prog = nvrtc.createProgram(_harness(k), f"{k.name}.cu", (), ())
         try:
-            nvrtc.compileProgram(prog, ("-arch=compute_70", "--std=c++11"))
+            nvrtc.compileProgram(prog, (arch, "--std=c++11"))
         except Exception:
             pytest.fail(f"{k!r} does not compile:\n{nvrtc.getProgramLog(prog)}\n"
                         f"{_harness(k)}")

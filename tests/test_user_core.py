@@ -20,7 +20,8 @@ import funcdiff as fd
 import funcdiff.numpy as fnp
 from funcdiff import lax, tree
 
-STRICT = os.environ.get("FUNCDIFF_BACKEND") == "strict"
+BACKEND = os.environ.get("FUNCDIFF_BACKEND", "numpy")
+STRICT = BACKEND == "strict"
 
 
 def host(x):
@@ -639,7 +640,7 @@ def test_repr_str_and_host_conversions():
         bool(fnp.array([True, False]))
     with pytest.raises(TypeError, match=r"only 0-d \(scalar\) arrays.*float\(\)"):
         float(x)
-    if STRICT:  # device arrays (CuPy, strict) copy to the host only when asked
+    if BACKEND in ("strict", "cupy"):  # device arrays copy to the host only when asked
         with pytest.raises(TypeError, match="device_get"):
             np.asarray(x)
     else:
@@ -843,7 +844,8 @@ def test_devices_and_placement():
     assert cpu.platform == "cpu" and str(cpu) == "cpu:0"
     assert all(d.platform in ("cpu", "gpu") for d in devs)
     x = fnp.ones(3)
-    assert x.device == cpu and str(x.device) == "cpu:0"
+    assert x.device == fd.devices(BACKEND)[0]  # new arrays: the chosen backend's device
+    assert str(x.device) == ("gpu:0" if BACKEND == "cupy" else "cpu:0")
     y = fd.device_put(np.arange(3.0), cpu)
     assert isinstance(y, fd.Array) and y.device == cpu and y.dtype == fnp.float32
     placed = fd.device_put({"w": np.ones(2), "b": [1.0]}, "cpu:0")

@@ -131,8 +131,16 @@ class ArrayImpl(Array):
 
     # --- host conversion -------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        # Raises for device arrays (strict, CuPy): host copies must be explicit there.
-        out = np.asarray(self._value)
+        raw = self._value
+        if not isinstance(raw, (np.ndarray, np.generic)):
+            # Device arrays (CuPy, strict) copy to the host only when asked, with one message
+            # for both (CuPy's own points at its .get()).
+            raise TypeError(
+                f"Implicit conversion to a NumPy array is not allowed for an array on "
+                f"{self.device} ({_backend.backend_of(raw).name} backend, as on CuPy): copy it "
+                "to the host explicitly with fd.device_get(x) or x.cpu()"
+            )
+        out = np.asarray(raw)
         return out if dtype is None else out.astype(dtype)
 
     def _host(self) -> np.ndarray:
