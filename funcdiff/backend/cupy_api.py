@@ -3,9 +3,10 @@
 The strict backend (:mod:`.strict`) stands in for CuPy on a CPU. With these tables it also
 refuses what CuPy would refuse: a NumPy function CuPy does not have, a keyword argument
 CuPy's version does not take, a ufunc method CuPy implements for only a few ufuncs
-(``maximum.accumulate``, ``multiply.at``), an ``ndarray`` attribute CuPy lacks. Code that
-passes the test suite on the strict backend therefore calls only what CuPy offers, and
-differences are routed through :mod:`.extras`.
+(``maximum.accumulate``, ``multiply.at``), an ``ndarray`` attribute CuPy lacks; and what
+CuPy runs but computes inexactly: a ufunc whose integer loop goes through float64 (``fmod``
+of int64), a float64 ``maximum.at``. Code that passes the test suite on the strict backend
+therefore calls only what CuPy offers, and differences are routed through :mod:`.extras`.
 
 The tables were generated from CuPy 14.2 (run ``python -m funcdiff.backend.cupy_api`` where
 CuPy is installed to print them again; no GPU is needed), then widened by hand with what
@@ -13,6 +14,8 @@ the older CuPy releases funcdiff supports (13.x) lack, in ``OLDER_MISSING``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 CUPY_VERSION = "14.2.0"
 
@@ -341,14 +344,40 @@ UFUNCS = frozenset({
 UFUNC_AT = frozenset({
     "add", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "subtract",
 })
+# ufunc.at: the dtypes each scatter kernel takes; on the others CuPy raises TypeError.
+UFUNC_AT_DTYPES: dict[str, frozenset[str]] = {
+    "add": frozenset({"int32", "uint32", "int64", "uint64", "float16", "float32", "float64"}),
+    "bitwise_and": frozenset({"int32", "uint32", "int64", "uint64"}),
+    "bitwise_or": frozenset({"int32", "uint32", "int64", "uint64"}),
+    "bitwise_xor": frozenset({"int32", "uint32", "int64", "uint64"}),
+    "maximum": frozenset({"int32", "uint32", "int64", "uint64", "float32", "float64"}),
+    "minimum": frozenset({"int32", "uint32", "int64", "uint64", "float32", "float64"}),
+    "subtract": frozenset({"int32", "uint32"}),
+}
+# Integer input dtypes on which a ufunc computes through a float type too narrow for them
+# while NumPy's loop is exact. The loop signatures (``cupy.fmod.types`` lists ``qq->q``)
+# do not show it; the loop's code does: ``fmod((double)in0, (double)in1)``, so fmod of
+# int64 values past 2**53 is off on a GPU. Only casts that can change an answer are listed
+# (narrower integers fit float64 exactly; ``isnan`` of a rounded int64 is still False).
+UFUNC_INEXACT_INT: dict[str, frozenset[str]] = {
+    "fmod": frozenset({"int64", "uint64"}),
+}
 # ufunc.at kernels that run but are inexact on these dtypes (measured on a GPU, not in the
-# wheel's tables): CuPy 14.2's float64 maximum.at/minimum.at round through float32.
+# wheel's tables): CuPy 14.2's float64 maximum.at/minimum.at round through float32 (its
+# atomicMax/atomicMin(double*) in cupy/_core/include/cupy/atomics.cuh call fmaxf/fminf).
 UFUNC_AT_INEXACT = frozenset({("maximum", "float64"), ("minimum", "float64")})
-# Functions that return their first argument's own method result: given a NumPy scalar they
-# hand back a host array (cupy.reshape(np.float32(1), (1,)) is a numpy.ndarray), which the
-# next operation refuses; the strict backend refuses the scalar at once.
-ARRAY_FIRST = frozenset({"reshape", "broadcast_to", "transpose", "swapaxes", "moveaxis",
-                         "expand_dims", "squeeze", "ravel"})
+# Functions whose first argument must be a device array already: CuPy calls its own method
+# (given a NumPy scalar, a host result comes back: cupy.reshape(np.float32(1), (1,)) is a
+# numpy.ndarray, cupy.sum(np.float32(1)) a numpy.float32) or a typed kernel that raises
+# (cupy.expand_dims, cupy.cumsum). The strict backend refuses the scalar at once. Checked
+# by hand on the 14.2 wheel (no GPU needed): each was called with np.float32(1.5).
+ARRAY_FIRST = frozenset({
+    "all", "amax", "amin", "any", "argmax", "argmin", "argpartition", "argsort", "argwhere",
+    "broadcast_to", "clip", "copy", "count_nonzero", "cumprod", "cumsum", "dot",
+    "expand_dims", "flatnonzero", "flip", "max", "mean", "min", "moveaxis", "nonzero",
+    "permute_dims", "prod", "ptp", "ravel", "repeat", "reshape", "rollaxis", "squeeze", "std",
+    "sum", "swapaxes", "take", "transpose", "var",
+})
 # ndarray attributes NumPy has and CuPy does not.
 NDARRAY_MISSING = frozenset({
     "ctypes", "getfield", "resize", "setfield", "setflags", "to_device",
@@ -436,11 +465,96 @@ def _generate() -> str:  # pragma: no cover - needs CuPy
     at = [n for n in ufuncs if getattr(cupy, n)._scatter_op]
     attrs = sorted(n for n in dir(np.ndarray) if not n.startswith("_")
                    and not hasattr(cupy.ndarray, n))
+    at_dtypes = ["UFUNC_AT_DTYPES: dict[str, frozenset[str]] = {"]
+    for n in at:
+        body = ", ".join(f'"{d}"' for d in _at_dtypes(getattr(cupy, n)))
+        at_dtypes.append(f'    "{n}": frozenset({{{body}}}),')
+    inexact = ["UFUNC_INEXACT_INT: dict[str, frozenset[str]] = {"]
+    for n in ufuncs:
+        dts = _inexact_int_inputs(getattr(cupy, n), getattr(np, n, None))
+        if dts:
+            body = ", ".join(f'"{d}"' for d in dts)
+            inexact.append(f'    "{n}": frozenset({{{body}}}),')
     return "\n".join([
         f'CUPY_VERSION = "{cupy.__version__}"', "", *out, "}", "", *kws, "}", "",
         f"UFUNCS = frozenset({{\n{names(ufuncs, 4)}\n}})",
         f"UFUNC_AT = frozenset({{\n{names(at, 4)}\n}})",
+        *at_dtypes, "}", *inexact, "}",
         f"NDARRAY_MISSING = frozenset({{\n{names(attrs, 4)}\n}})", ""])
+
+
+# By name: np.dtype("int64") is the type int64 arrays have (np.dtype("q") is longlong,
+# which CuPy's isinstance checks may treat apart).
+_INTEGERS = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")
+
+
+def _at_dtypes(u: Any) -> list[str]:  # pragma: no cover - needs CuPy
+    """The dtypes ``u.at`` has a kernel for (CuPy raises TypeError on the others).
+
+    The wheel holds that check compiled, so it is asked: on empty arrays ``u.at`` raises
+    TypeError for a dtype it refuses before any device work; an accepted one goes on to the
+    device, and the call returns on a GPU (nothing to scatter) or fails without one.
+    """
+    import cupy
+    import numpy as np
+    from cupy.cuda import driver, memory, runtime
+
+    nowhere = memory.MemoryPointer(memory.UnownedMemory(0, 0, None, device_id=0), 0)
+    found = []
+    for d in map(np.dtype, ("bool", *_INTEGERS, "float16", "float32", "float64",
+                            "complex64", "complex128")):
+        empty = cupy.ndarray((0,), d, memptr=nowhere)
+        try:
+            u.at(empty, cupy.ndarray((0,), np.intp, memptr=nowhere), empty)
+        except TypeError:
+            continue
+        except (runtime.CUDARuntimeError, driver.CUDADriverError):
+            pass  # past the dtype check: no GPU to run the kernel
+        found.append(d.name)
+    return found
+
+
+def _inexact_int_inputs(u: Any, nu: Any) -> list[str]:  # pragma: no cover - needs CuPy
+    """The integer dtypes on which CuPy's ufunc ``u`` computes through a float type that
+    cannot hold every value, where NumPy's ``nu`` has an exact integer loop.
+
+    Either CuPy has no integer loop and picks a float one, or its integer loop's body casts
+    to a float (``cupy.fmod``'s ``qq->q`` loop is ``fmod((double)in0, (double)in1)``: the
+    signatures in ``.types`` hide that, the loops' code shows it). A float type whose
+    significand holds every value of the dtype (int32 in float64) is exact and left out, and
+    so is an inexact cast that cannot change the answer (``isnan`` of an int64): both routes
+    are evaluated on the dtype's extremes and around 2**53.
+    """
+    import numpy as np
+
+    if not isinstance(nu, np.ufunc):
+        return []
+    found = []
+    for d in map(np.dtype, _INTEGERS):
+        try:
+            loop = nu.resolve_dtypes((d,) * nu.nin + (None,) * nu.nout)
+            op = u._ops._guess_routine_from_in_types((d,) * u.nin)
+        except (TypeError, ValueError):
+            continue
+        if op is None or any(t.kind not in "biu" for t in loop[:nu.nin]):
+            continue  # NumPy computes in floats as well: the same answer
+        via = [t for t in op.in_types if t.kind == "f"]
+        via += [np.dtype(t) for c, t in (("(double)", "f8"), ("(float)", "f4"))
+                if c in str(op.routine)]
+        info = np.iinfo(d)
+        if not via or info.bits - (d.kind == "i") <= np.finfo(via[0]).nmant + 1:
+            continue  # every value has an exact float (NumPy's can_cast says int64 too)
+        big = 2 ** (np.finfo(via[0]).nmant + 1) + 1
+        vals = [v for v in (info.min, info.min + 1, -big, -3, -1, 1, 2, 3, big, info.max - 1,
+                            info.max) if info.min <= v <= info.max]
+        args = [a.ravel() for a in np.meshgrid(*[np.array(vals, d)] * nu.nin)]
+        with np.errstate(all="ignore"):
+            exact = nu(*args)
+            rounded = nu(*[a.astype(via[0]) for a in args])
+        pairs = zip(*[(x,) if nu.nout == 1 else x for x in (exact, rounded)])
+        if not all(np.array_equal(r.astype(e.dtype), e) for e, r in pairs):
+            found.append(d.name)
+    return found
 
 
 if __name__ == "__main__":  # pragma: no cover - needs CuPy

@@ -207,6 +207,7 @@ def _checked(prefix: str, name: str, attr: Any) -> Any:
     """``attr`` (a NumPy function) as the strict namespace's, refusing what CuPy would."""
     what = f"xp.{prefix}{name}"
     ufunc = isinstance(attr, np.ufunc)
+    inexact_int = cupy_api.UFUNC_INEXACT_INT.get(name) if ufunc and not prefix else None
 
     def fn(*args: Any, **kwargs: Any) -> Any:
         bad = cupy_api.bad_keywords(prefix, name, kwargs)
@@ -222,8 +223,11 @@ def _checked(prefix: str, name: str, attr: Any) -> Any:
                 type(args[0]) is not StrictArray):
             raise TypeError(
                 f"{what} got a {type(args[0]).__name__}, not a device array: CuPy's version "
-                "would return a host NumPy array. Make it a device array first (xp.asarray)"
+                "would return a host NumPy result or raise. Make it a device array first "
+                "(xp.asarray)"
             )
+        if inexact_int:
+            _refuse_inexact_int(what, attr, inexact_int, args, kwargs)
         return _wrap(attr(*_unwrap(args), **_unwrap_kw(kwargs)))
 
     fn.__name__ = name
@@ -232,6 +236,40 @@ def _checked(prefix: str, name: str, attr: Any) -> Any:
         fn.reduce = _ufunc_method(attr, "reduce", name in cupy_api.UFUNC_REDUCE, what)
         fn.accumulate = _ufunc_method(attr, "accumulate", name in cupy_api.UFUNC_REDUCE, what)
     return fn
+
+
+def _refuse_inexact_int(what: str, ufunc: np.ufunc, dtypes: frozenset[str], args: tuple,
+                        kwargs: dict) -> None:
+    """Refuse a call whose loop CuPy computes through float64 on integers that do not fit.
+
+    The loop is the one NumPy resolves, under NEP 50 as CuPy 14 does: a Python int takes
+    the array's dtype (``fmod(int32_array, 7)`` stays int32 and exact), a NumPy scalar
+    counts with its own (``np.int64(7)`` makes it int64). The table lists only dtypes whose
+    values float64 cannot all hold (int64, uint64): on int8..int32 CuPy's float route gives
+    NumPy's answer, so refusing them would flag correct code.
+    """
+    ins = []
+    for x in _unwrap(args[:ufunc.nin]):
+        if isinstance(x, (np.ndarray, np.generic)):
+            ins.append(x.dtype)
+        elif type(x) in (int, float, complex):
+            ins.append(type(x))  # weak: the other operands' dtype decides
+        else:
+            ins.append(np.asarray(x).dtype)
+    out = kwargs.get("dtype")
+    sig = {} if out is None else {"signature": (*(None,) * ufunc.nin, np.dtype(out))}
+    try:
+        loop = ufunc.resolve_dtypes((*ins, *(None,) * ufunc.nout), **sig)
+    except (TypeError, ValueError):
+        return  # NumPy refuses the call itself, with its own message
+    bad = sorted({t.name for t in loop[:ufunc.nin]} & dtypes)
+    if bad:
+        raise TypeError(
+            f"{what} on {bad[0]} is inexact on CuPy: it computes in float64, which rounds "
+            "integers past 2**53 (strict backend). Use an integer-exact formulation (as "
+            "lax.rem does: xp.remainder, then a sign fix) or a helper of "
+            "funcdiff/backend/extras.py"
+        )
 
 
 def _ufunc_method(ufunc: np.ufunc, method: str, supported: bool, what: str) -> Any:
@@ -244,11 +282,19 @@ def _ufunc_method(ufunc: np.ufunc, method: str, supported: bool, what: str) -> A
                 "funcdiff/backend/extras.py (scatter, cumulative_extremum…) instead"
             )
         _refuse_host(f"{what}.{method}", args, kwargs)
-        if method == "at" and args and (ufunc.__name__, str(_unwrap(args[0]).dtype)) in (
-                cupy_api.UFUNC_AT_INEXACT):
+        target = _unwrap(args[0]) if method == "at" and args else None
+        dtype = str(target.dtype) if hasattr(target, "dtype") else None
+        kernels = cupy_api.UFUNC_AT_DTYPES.get(ufunc.__name__)
+        if dtype and kernels is not None and dtype not in kernels:
             raise TypeError(
-                f"{what}.at on {_unwrap(args[0]).dtype} is inexact on CuPy (its kernel rounds "
-                "through float32): use funcdiff.backend.extras.scatter, which avoids it"
+                f"{what}.at has no {dtype} kernel on CuPy, which raises (it takes "
+                f"{', '.join(sorted(kernels))}; strict backend): use "
+                "funcdiff.backend.extras.scatter, which goes round by round on the others"
+            )
+        if dtype and (ufunc.__name__, dtype) in cupy_api.UFUNC_AT_INEXACT:
+            raise TypeError(
+                f"{what}.at on {dtype} is inexact on CuPy (its kernel rounds through "
+                "float32): use funcdiff.backend.extras.scatter, which avoids it"
             )
         out = bound(*_unwrap(args), **_unwrap_kw(kwargs))
         return None if method == "at" else _wrap(out)

@@ -73,8 +73,8 @@ div_p = naryop("div", lambda xp, x, y: _div_impl(xp, x, y), NUMERIC)
 def _rem_impl(xp: Any, x: Any, y: Any) -> Any:
     if x.dtype.kind not in "iu":
         return xp.fmod(x, y)
-    # Integers: CuPy's fmod has no 64-bit integer loop and computes in float64 (inexact
-    # past 2**53; seen on a GPU), so take the floored remainder and move it to x's sign.
+    # Integers: CuPy's fmod loops cast to double, inexact for 64-bit values past 2**53
+    # (seen on a GPU), so take the floored remainder and move it to x's sign.
     r = xp.remainder(x, y)
     if x.dtype.kind == "u":
         return r
