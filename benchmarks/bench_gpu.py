@@ -126,6 +126,221 @@ def torch_step(model: Any) -> Any:
     return step
 
 
+# --- counting backend calls (no GPU needed) --------------------------------------------------
+
+
+class CallCounter:
+    """Counts the strict backend's calls while installed, each attributed to the generated
+    line (of the ``<jit ...>`` code registered with :meth:`watch`) that made it.
+
+    It wraps the strict namespace's functions, the strict array's methods and operators,
+    and each fused kernel's Python twin (one call, whatever the twin does inside).
+    """
+
+    ALLOC = frozenset({"empty", "empty_like"})
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], dict[str, int]] = {}
+        self.sources: dict[str, list[str]] = {}
+        self._depth = 0
+
+    def watch(self, source: str, name: str) -> None:
+        self.sources[f"<jit {name}>"] = source.splitlines()
+
+    def reset(self) -> None:
+        self.rows = {}
+
+    def _where(self) -> tuple[str, int]:
+        f = sys._getframe(2)
+        while f is not None and f.f_code.co_filename not in self.sources:
+            f = f.f_back
+        return ("", 0) if f is None else (f.f_code.co_filename, f.f_lineno)
+
+    def _note(self, kind: str, name: str) -> None:
+        row = self.rows.setdefault(self._where(), {"kernels": 0, "views": 0, "allocs": 0})
+        row[kind] += 1
+        row.setdefault("names", []).append(name)  # type: ignore[attr-defined]
+
+    def _classify(self, name: str, args: tuple, kwargs: dict, res: Any, owner: Any) -> str:
+        import numpy as np
+
+        from funcdiff.backend import strict
+
+        if name in self.ALLOC:
+            return "allocs"
+        if kwargs.get("out") is not None or type(res) is not strict.StrictArray:
+            return "kernels"
+        ins = [a for v in (*args, *kwargs.values())
+               for a in (v if type(v) in (tuple, list) else (v,))
+               if type(a) is strict.StrictArray]
+        if owner is not None:
+            ins.append(owner)
+        if any(np.may_share_memory(res._a, a._a) for a in ins):
+            return "views"
+        return "kernels"
+
+    def _wrap(self, name: str, fn: Any, owner: Any = None) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                return fn(*args, **kwargs)
+            self._depth += 1
+            try:
+                res = fn(*args, **kwargs)
+            finally:
+                self._depth -= 1
+            self._note(self._classify(name, args, kwargs, res, owner), name)
+            return res
+
+        return counted
+
+    def install(self) -> Any:
+        """Patch the strict backend and fusion; returns a function undoing it."""
+        from funcdiff.backend import strict
+        from funcdiff.transforms import fusion
+
+        undo = []
+
+        def patch(owner: Any, attr: str, new: Any) -> None:
+            undo.append((owner, attr, owner.__dict__.get(attr)))
+            setattr(owner, attr, new)
+
+        checked = strict._checked
+        patch(strict, "_checked", lambda prefix, name, attr: self._wrap(
+            prefix + name, checked(prefix, name, attr)))
+        for k in [k for k, v in vars(strict.strict_np).items() if callable(v)]:
+            del strict.strict_np.__dict__[k]  # made again, counted, on first use
+        cls = strict.StrictArray
+        for dunder in ("__getitem__", "__setitem__", *(
+                d for d in vars(cls) if d.startswith("__") and d[2:-2] in _OPERATORS)):
+            patch(cls, dunder, self._wrap(dunder.strip("_"), vars(cls)[dunder]))
+        getattr_ = vars(cls)["__getattr__"]
+
+        def get(arr: Any, name: str) -> Any:
+            attr = getattr_(arr, name)
+            return self._wrap(f".{name}", attr, arr) if callable(attr) else attr
+
+        patch(cls, "__getattr__", get)
+        bind = fusion.FusedKernel.bind
+        patch(fusion.FusedKernel, "bind", lambda kern, xp: self._wrap(
+            f"fused kernel {kern.name}", bind(kern, xp)))
+
+        def restore() -> None:
+            for owner, attr, old in reversed(undo):
+                if old is None:
+                    delattr(owner, attr)
+                else:
+                    setattr(owner, attr, old)
+            for k in [k for k, v in vars(strict.strict_np).items() if callable(v)]:
+                del strict.strict_np.__dict__[k]
+
+        return restore
+
+    def table(self) -> list[dict]:
+        """One row per generated line that made calls: phase, primitive, counts."""
+        out = []
+        for (file, line), row in sorted(self.rows.items()):
+            if not file:
+                text, prim, phase = "", "(jit's call handling)", "call"
+            else:
+                text = self.sources[file][line - 1].strip()
+                code, _, comment = text.partition("  # ")
+                prim, _, where = comment.partition("  ")
+                phase = _phase(where)
+                text = code
+            out.append({"line": line, "code": text, "primitive": prim, "phase": phase,
+                        "kernels": row["kernels"], "views": row["views"],
+                        "allocs": row["allocs"], "names": list(row["names"])})
+        return out
+
+
+_OPERATORS = frozenset({"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
+                        "and", "or", "xor", "lshift", "rshift", "lt", "le", "gt", "ge", "eq",
+                        "ne", "neg", "pos", "abs", "invert", "radd", "rsub", "rmul",
+                        "rtruediv", "rmatmul"})
+# Where step() (fd_step) computes the gradient and the optimizer's update: generated lines
+# name the user line that made them, e.g. "bench_gpu.py:77 (step)".
+_STEP_LINES: dict[str, int] = {}
+
+
+def _phase(where: str) -> str:
+    if not where.startswith("bench_gpu.py:") or not where.endswith("(step)"):
+        return "forward"  # the model and the loss
+    line = int(where.split(":")[1].split()[0])
+    return "backward" if line == _STEP_LINES["grad"] else "optimizer"
+
+
+def count(verbose: bool) -> list[dict]:
+    """Backend calls of one fused, jitted training step per workload, on the strict
+    backend (see the module's docstring)."""
+    import inspect
+
+    os.environ["FUNCDIFF_BACKEND"] = "strict"
+    import funcdiff as fd
+    from funcdiff import backend
+
+    if backend.get_backend().name != "strict":
+        raise SystemExit("--count needs funcdiff on the strict backend: run it in a fresh "
+                         "process")
+    src, first = inspect.getsourcelines(fd_step)
+    for k, text in enumerate(src):
+        if "value_and_grad" in text:
+            _STEP_LINES["grad"] = first + k
+    counter = CallCounter()
+    restore = counter.install()
+    rng = np.random.default_rng(0)
+    results = []
+    try:
+        for name, (cls, shape) in fd_models().items():
+            x = fd.device_put(rng.normal(size=shape).astype(np.float32))
+            y = fd.device_put(rng.integers(0, 10, shape[0]))
+            opt, step, mode = fd_step(True)
+            model = cls(key=fd.random.key(0))
+            m, s = model, opt.init(model)
+            with mode():
+                lowered = step.lower(m, s, x, y)
+                counter.watch(lowered.source, step.__name__)
+                m, s, _ = step(m, s, x, y)  # compiles
+                counter.reset()
+                m, s, _ = step(m, s, x, y)
+            rows = counter.table()
+            counter.reset()
+            results.append({"workload": name, "fused kernels": len(lowered.kernels),
+                            "rows": rows})
+    finally:
+        restore()
+    for r in results:
+        print_counts(r, verbose)
+    return results
+
+
+def print_counts(result: dict, verbose: bool) -> None:
+    rows = result["rows"]
+    tot = {k: sum(r[k] for r in rows) for k in ("kernels", "views", "allocs")}
+    print(f"{result['workload']}: {sum(tot.values())} backend calls per step: "
+          f"{tot['kernels']} kernels ({result['fused kernels']} distinct fused ones), "
+          f"{tot['views']} views, {tot['allocs']} allocs")
+    groups: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        g = groups.setdefault((r["phase"], r["primitive"]), {"kernels": 0, "views": 0,
+                                                              "allocs": 0, "lines": 0})
+        g["lines"] += 1
+        for k in ("kernels", "views", "allocs"):
+            g[k] += r[k]
+    print(f"  {'phase':<10} {'primitive':<22} {'lines':>5} {'calls':>6} {'kernels':>8} "
+          f"{'views':>6} {'allocs':>6}")
+    for (phase, prim), g in sorted(groups.items(), key=lambda kv: (
+            ["call", "forward", "backward", "optimizer"].index(kv[0][0]), -kv[1]["kernels"])):
+        calls = g["kernels"] + g["views"] + g["allocs"]
+        print(f"  {phase:<10} {prim:<22} {g['lines']:>5} {calls:>6} {g['kernels']:>8} "
+              f"{g['views']:>6} {g['allocs']:>6}")
+    if verbose:
+        for r in rows:
+            calls = r["kernels"] + r["views"] + r["allocs"]
+            print(f"    {calls:>3} ({r['kernels']} k) {r['phase']:<9} {r['code'][:60]:<60} "
+                  f"{' '.join(r['names'])[:120]}")
+    print()
+
+
 # --- timing --------------------------------------------------------------------------------
 
 
@@ -207,7 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--json", default=None, help="also write the results here")
+    p.add_argument("--count", action="store_true",
+                   help="count the backend calls per step on the strict backend (no GPU)")
+    p.add_argument("-v", "--verbose", action="store_true", help="with --count: every line")
     args = p.parse_args(argv)
+    if args.count:
+        counts = count(args.verbose)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(counts, f, indent=2)
+        return 0
     why = gpu_available()
     if why is not None:
         print(f"bench_gpu: skipped, no GPU through CuPy ({why})")

@@ -4,6 +4,8 @@ shape of the traced programs, and every error message."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from conftest import host
@@ -11,7 +13,11 @@ from op_rows_conv import naive_conv, naive_reduce_window
 
 import funcdiff as fd
 import funcdiff.numpy as fnp
-from funcdiff import lax
+from funcdiff import backend, lax
+
+# the modules (``lax.conv`` is the function)
+conv_mod = importlib.import_module("funcdiff.lax.conv")
+windowed = importlib.import_module("funcdiff.lax.windowed")
 
 
 def arr(x):
@@ -192,6 +198,79 @@ def test_vmap_of_grad_of_conv(x64):
     np.testing.assert_allclose(host(got), want, rtol=1e-10)
 
 
+# --- the device paths: one gather, one reduction (CuPy, strict) against NumPy's slices ------
+
+GATHER_CASES = [
+    *CONV_CASES,
+    ((3, 2, 5, 4), (4, 2, 3, 3), dict(window_strides=(1, 1), padding=[(1, 1), (1, 1)])),
+    ((1, 2, 4, 3), (2, 2, 2, 2), dict(window_strides=(2, 1), padding=[(2, 3), (0, 1)],
+                                      lhs_dilation=(2, 3), rhs_dilation=(1, 2))),
+    ((2, 2, 6), (3, 2, 2), dict(window_strides=(1,), padding=[(-2, -1)])),  # crops only
+    ((2, 1, 0, 3), (2, 1, 1, 2), dict(window_strides=(1, 1), padding=[(1, 1), (0, 0)])),
+]
+
+
+def _conv_both_paths(monkeypatch, x, w, ct, kw):
+    """Value and both gradients with the gather (True) and with NumPy's paths (False)."""
+    def f(x, w):
+        return fnp.sum(lax.conv_general_dilated(x, w, **kw) * ct)
+
+    got = {}
+    for gather in (True, False):
+        monkeypatch.setattr(conv_mod, "few_calls", lambda xp, g=gather: g)
+        out = lax.conv_general_dilated(arr(x), arr(w), **kw)
+        gx, gw = fd.grad(f, (0, 1))(arr(x), arr(w))
+        got[gather] = [host(out), host(gx), host(gw)]
+    return got[True], got[False]
+
+
+@pytest.mark.parametrize("case", range(len(GATHER_CASES)))
+def test_conv_gather_agrees_with_the_slices(x64, monkeypatch, case):
+    ls, rs, kw = GATHER_CASES[case]
+    rng = np.random.default_rng(40 + case)
+    x, w = randn(rng, *ls), randn(rng, *rs)
+    ct = arr(randn(rng, *naive_conv(x, w, **kw).shape))
+    gathered, sliced = _conv_both_paths(monkeypatch, x, w, ct, kw)
+    np.testing.assert_allclose(gathered[0], naive_conv(x, w, **kw), rtol=1e-12, atol=1e-12)
+    for a, b in zip(gathered, sliced, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype == np.float64
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # inf * 0 in the matmul
+def test_conv_gather_reads_no_input_into_padding(x64, monkeypatch):
+    # Padded entries point at input element 0 before they are zeroed: an infinity there
+    # must reach exactly the windows that hold it, as with explicit padding.
+    rng = np.random.default_rng(7)
+    x, w = randn(rng, 1, 2, 4, 4), randn(rng, 3, 2, 3, 3)
+    x[0, :, 0, 0] = np.inf
+    kw = dict(window_strides=(1, 1), padding=[(1, 1), (1, 1)])
+    ct = arr(np.ones((1, 3, 4, 4)))
+    (out, _, gw), (want, _, want_gw) = _conv_both_paths(monkeypatch, x, w, ct, kw)
+    np.testing.assert_array_equal(np.isfinite(out), np.isfinite(want))
+    assert np.isfinite(out[0, :, 2:, 2:]).all() and not np.isfinite(out[0, :, :2, :2]).any()
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    np.testing.assert_allclose(gw, want_gw, rtol=1e-12)
+
+
+def test_conv_gather_indices_live_on_each_device(monkeypatch):
+    # The index arrays are cached per device: a convolution on a second (simulated)
+    # device, same geometry, gets its own.
+    b = backend.StrictBackend(devices=2)
+    monkeypatch.setitem(backend._BACKENDS, "strict", b)
+    monkeypatch.setitem(backend._BY_TYPE, backend.StrictArray, b)
+    monkeypatch.setenv("FUNCDIFF_BACKEND", "strict")
+    rng = np.random.default_rng(8)
+    x, w = randn(rng, 2, 2, 5, 5).astype(np.float32), randn(rng, 3, 2, 3, 3).astype(np.float32)
+    want = naive_conv(x, w, (1, 1), "SAME")
+    for dev in ("cpu:0", "cpu:1", "cpu:0"):
+        with fd.default_device(dev):
+            got = fd.jit(lambda x, w: lax.conv(x, w, (1, 1), "SAME"))(
+                fd.device_put(x, dev), fd.device_put(w, dev))
+        assert str(got.device) == dev
+        np.testing.assert_allclose(host(got), want, rtol=1e-5, atol=1e-5)
+
+
 # --- reduce_window ---------------------------------------------------------------------------
 
 RW_CASES = [
@@ -301,6 +380,59 @@ def test_vmap_of_grad_of_reduce_window(x64, kind):
     got = fd.vmap(fd.grad(loss))(arr(x))
     want = np.stack([host(fd.grad(loss)(arr(x[i]))) for i in range(3)])
     np.testing.assert_allclose(host(got), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("args, tiled", [
+    (((1, 2, 2), (1, 2, 2), [(0, 0)] * 3, (1, 1, 1), (1, 1, 1)), True),  # 2x2 pooling
+    (((3,), (3,), [(0, 0)], (1,), (1,)), True),
+    (((2, 2), (2, 1), [(0, 0)] * 2, (1, 1), (1, 1)), False),  # overlapping windows
+    (((2, 2), (2, 2), [(0, 1), (0, 0)], (1, 1), (1, 1)), False),  # padding
+    (((2, 2), (2, 2), [(-1, 0), (0, 0)], (1, 1), (1, 1)), False),  # cropping
+    (((2, 2), (2, 2), [(0, 0)] * 2, (1, 2), (1, 1)), False),  # base dilation
+    (((2, 2), (2, 2), [(0, 0)] * 2, (1, 1), (2, 1)), False),  # window dilation
+])
+def test_reduce_window_tiles_only_without_padding_dilation_or_overlap(args, tiled):
+    assert windowed.tiles(*args) is tiled
+
+
+TILE_CASES = [
+    ((2, 3, 8, 6), (1, 1, 2, 2)),  # the CNN's pooling
+    ((2, 5, 7), (1, 2, 3)),  # rows and columns past the last whole window
+    ((4, 9), (1, 3)),
+    ((3, 4), (1, 1)),  # windows of one element
+]
+
+
+@pytest.mark.parametrize("kind", ["max", "min"])
+@pytest.mark.parametrize("case", range(len(TILE_CASES)))
+def test_reduce_window_one_reduction_agrees_with_the_slices(x64, monkeypatch, kind, case):
+    shape, window = TILE_CASES[case]
+    rng = np.random.default_rng(60 + case)
+    x = np.round(randn(rng, *shape), 0)  # many ties
+    x.flat[::7] = -np.inf if kind == "max" else np.inf
+    x.flat[3] = np.nan
+    comp, init = KINDS[kind]
+    ct = arr(randn(rng, *naive_reduce_window(x, kind, window, window).shape))
+
+    def f(x):
+        y = lax.reduce_window(x, init, comp, window, window)
+        return fnp.sum(fnp.where(fnp.isfinite(y), y, 0.0) * ct)
+
+    got = {}
+    for fast in (True, False):
+        monkeypatch.setattr(windowed, "few_calls", lambda xp, f=fast: f)
+        got[fast] = (host(lax.reduce_window(arr(x), init, comp, window, window)),
+                     host(fd.grad(f)(arr(x))))
+    np.testing.assert_array_equal(got[True][0], naive_reduce_window(x, kind, window, window))
+    for a, b in zip(got[True], got[False]):
+        np.testing.assert_array_equal(a, b)
+    xi = rng.integers(-3, 3, shape).astype(np.int32)
+    int_init = -2**31 if kind == "max" else 2**31 - 1
+    for fast in (True, False):
+        monkeypatch.setattr(windowed, "few_calls", lambda xp, f=fast: f)
+        got[fast] = host(lax.reduce_window(arr(xi), int_init, comp, window, window))
+    np.testing.assert_array_equal(got[True], got[False])
+    np.testing.assert_array_equal(got[True], naive_reduce_window(xi, kind, window, window))
 
 
 # --- errors ----------------------------------------------------------------------------------

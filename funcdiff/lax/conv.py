@@ -4,8 +4,15 @@
 
 Like XLA's (and PyTorch's) convolution this is a cross-correlation: the kernel is not
 flipped. The implementation brings the operands to the layouts ``(N, C, *spatial)`` and
-``(O, I, *window)`` and pads and spreads the input (``lhs_dilation`` is interior padding).
-Then, chosen by measurement on NumPy (a small CNN's forward pass and both gradients):
+``(O, I, *window)``. On a device (CuPy, and the strict backend that models it) each call
+costs launch time that small arrays do not repay, so there im2col is one gather: a
+``take`` of precomputed flat positions (kept on the device, one set per geometry) from the
+unpadded input, the padding and ``lhs_dilation``'s holes zeroed in place, one batched
+matmul — three kernels per convolution (four for a transpose, whose swapped kernel is
+copied). On NumPy, which runs
+strided copies faster than a gather, the input is padded and spread (``lhs_dilation`` is
+interior padding) and then, chosen by measurement (a small CNN's forward pass and both
+gradients):
 
 * im2col: the windows gathered with one strided slice per kernel offset (``rhs_dilation``
   spaces the offsets, the strides step the slices), everything contracted with one batched
@@ -41,6 +48,7 @@ from .windowed import (
     check_ints,
     check_pairs,
     dilate_dim,
+    few_calls,
     pad_dilate,
     padtype_to_pads,
     window_out_size,
@@ -191,28 +199,109 @@ def _conv_impl(xp: Any, lhs: Any, rhs: Any, *, window_strides, padding, lhs_dila
                rhs_dilation, dimension_numbers, feature_group_count, batch_group_count,
                preferred_element_type) -> Any:
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    x = xp.transpose(lhs, lhs_spec)  # (N, C, *spatial)
-    w = xp.transpose(rhs, rhs_spec)  # (O, I, *window)
+    x = lhs if _is_iota(lhs_spec) else xp.transpose(lhs, lhs_spec)  # (N, C, *spatial)
+    w = rhs if _is_iota(rhs_spec) else xp.transpose(rhs, rhs_spec)  # (O, I, *window)
     if preferred_element_type is not None:
         x, w = x.astype(preferred_element_type), w.astype(preferred_element_type)
-    x = pad_dilate(xp, x, ((0, 0), (0, 0), *padding), (1, 1, *lhs_dilation), 0)
     window = w.shape[2:]
-    out_sp = tuple(window_out_size(p, dilate_dim(k, d), s) for p, k, d, s in
-                   zip(x.shape[2:], window, rhs_dilation, window_strides))
+    out_sp = tuple(window_out_size(dilate_dim(n, ld) + lo + hi, dilate_dim(k, d), s)
+                   for n, (lo, hi), ld, k, d, s in zip(x.shape[2:], padding, lhs_dilation,
+                                                       window, rhs_dilation, window_strides))
     n, c = x.shape[:2]
-    b = batch_group_count
-    if math.prod(out_sp) == 0 or math.prod(window) == 0 or c == 0:
+    g, b = feature_group_count, batch_group_count
+    if 0 in (math.prod(out_sp), math.prod(window), c, math.prod(x.shape[2:])):
+        # (with no input elements every window reads padding only)
         out = xp.zeros((n // b, w.shape[0], *out_sp), dtype=x.dtype)
-    elif (math.prod(window) <= math.prod(out_sp) and feature_group_count == b == 1
-          and w.shape[0] < c and all(s == 1 for s in window_strides) and math.prod(window) > 1):
-        out = _conv_by_shifts(xp, x, w, rhs_dilation, out_sp)
-    elif math.prod(window) <= math.prod(out_sp):
-        out = _conv_by_offsets(xp, x, w, window_strides, rhs_dilation, out_sp,
-                               feature_group_count, b)
+    elif few_calls(xp):
+        out = _conv_by_gather(xp, x, w, window_strides, padding, lhs_dilation, rhs_dilation,
+                              out_sp, g, b)
     else:
-        out = _conv_by_windows(xp, x, w, window_strides, rhs_dilation, out_sp,
-                               feature_group_count, b)
-    return xp.transpose(out, tuple(np.argsort(out_spec)))
+        x = pad_dilate(xp, x, ((0, 0), (0, 0), *padding), (1, 1, *lhs_dilation), 0)
+        if (math.prod(window) <= math.prod(out_sp) and g == b == 1 and w.shape[0] < c
+                and all(s == 1 for s in window_strides) and math.prod(window) > 1):
+            out = _conv_by_shifts(xp, x, w, rhs_dilation, out_sp)
+        elif math.prod(window) <= math.prod(out_sp):
+            out = _conv_by_offsets(xp, x, w, window_strides, rhs_dilation, out_sp, g, b)
+        else:
+            out = _conv_by_windows(xp, x, w, window_strides, rhs_dilation, out_sp, g, b)
+    return out if _is_iota(out_spec) else xp.transpose(out, _inverse(out_spec))
+
+
+def _is_iota(perm: Sequence[int]) -> bool:
+    return all(a == k for k, a in enumerate(perm))
+
+
+def _inverse(perm: Sequence[int]) -> tuple[int, ...]:
+    inv = [0] * len(perm)
+    for k, a in enumerate(perm):
+        inv[a] = k
+    return tuple(inv)
+
+
+def _conv_by_gather(xp: Any, x: Any, w: Any, strides: tuple, padding: tuple,
+                    lhs_dilation: tuple, rhs_dilation: tuple, out_sp: tuple, g: int,
+                    b: int) -> Any:
+    """im2col as one gather from the unpadded input (``take`` of precomputed flat
+    positions), padding and ``lhs_dilation``'s holes zeroed in place after it, then one
+    batched matmul: three calls where the other paths make one per kernel offset or window,
+    and no padded copy of the input. ``cols[n, c, k, p]`` is as in
+    :func:`_conv_by_offsets`."""
+    n, c = x.shape[:2]
+    idx, holes = _window_index(x, x.shape[2:], w.shape[2:], strides, padding, lhs_dilation,
+                               rhs_dilation, out_sp)
+    # Merging the spatial axes is a view whenever they are contiguous among themselves
+    # (also under the transposes that the transposed convolutions bring).
+    cols = xp.take(xp.reshape(x, (n, c, -1)), idx, axis=2)  # (N, C, K*P)
+    if holes is not None:
+        xp.copyto(cols, 0, where=holes)
+    return _im2col_matmul(xp, cols, w, out_sp, g, b)
+
+
+_INDEX_CACHE: dict[tuple, tuple[Any, Any]] = {}
+_INDEX_CACHE_SIZE = 64
+
+
+def _window_index(like: Any, shape: Sequence[int], window: Sequence[int],
+                  strides: Sequence[int], padding: Sequence[tuple[int, int]],
+                  lhs_dilation: Sequence[int], rhs_dilation: Sequence[int],
+                  out: Sequence[int]) -> tuple[Any, Any]:
+    """``(positions, holes)`` for :func:`_conv_by_gather`: entry ``k * prod(out) + p`` of
+    ``positions`` is the flat position, in the input's spatial axes ``shape`` (C order),
+    of offset ``k`` (row-major) of window ``p``; ``holes`` (None when there are none) is
+    True where that element is padding or a hole of ``lhs_dilation`` instead (its position
+    is then 0, any element that exists).
+
+    Both are device arrays of ``like``'s backend on the current device, made once per
+    geometry: copying them there on every call would wait for the device.
+    """
+    from ..backend import backend_of
+
+    be = backend_of(like)
+    key = (be.name, be.current_device() if be.multi_device else None, tuple(shape),
+           tuple(window), tuple(strides), tuple(padding), tuple(lhs_dilation),
+           tuple(rhs_dilation), tuple(out))
+    hit = _INDEX_CACHE.get(key)
+    if hit is not None:
+        return hit
+    flat = np.zeros((1, 1), np.intp)
+    ok = np.ones((1, 1), bool)
+    for size, kk, s, (lo, _), ld, rd, m, pitch in zip(
+            shape, window, strides, padding, lhs_dilation, rhs_dilation, out,
+            [math.prod(shape[d + 1:]) for d in range(len(shape))]):
+        # where offset k of window p lands in the dilated input: offsets vary along the
+        # first axis, windows along the second
+        q = (np.arange(kk) * rd)[:, None] + (np.arange(m) * s)[None, :] - lo
+        here = (q >= 0) & (q <= (size - 1) * ld) & (q % ld == 0)
+        src = np.where(here, q // ld, 0)
+        flat = (flat[:, None, :, None] + src[None, :, None, :] * pitch).reshape(
+            flat.shape[0] * kk, flat.shape[1] * m)
+        ok = (ok[:, None, :, None] & here[None, :, None, :]).reshape(flat.shape)
+    flat = np.where(ok, flat, 0).reshape(-1)
+    holes = None if ok.all() else be.from_host(~ok.reshape(-1))
+    if len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:
+        _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
+    hit = _INDEX_CACHE[key] = (be.from_host(flat), holes)
+    return hit
 
 
 def _conv_by_shifts(xp: Any, x: Any, w: Any, rhs_dilation: tuple, out_sp: tuple) -> Any:
@@ -251,12 +340,20 @@ def _conv_by_offsets(xp: Any, x: Any, w: Any, strides: tuple, rhs_dilation: tupl
     ``p``; the matmul contracts ``(c, k)`` per feature (or batch) group.
     """
     n, c = x.shape[:2]
-    o, i = w.shape[:2]
-    k, p = math.prod(w.shape[2:]), math.prod(out_sp)
+    k = math.prod(w.shape[2:])
     cols = xp.empty((n, c, k, *out_sp), dtype=x.dtype)
     for j, sl in enumerate(window_slices(x.shape[2:], w.shape[2:], strides, rhs_dilation,
                                          out_sp)):
         cols[:, :, j] = x[(slice(None), slice(None), *sl)]
+    return _im2col_matmul(xp, cols, w, out_sp, g, b)
+
+
+def _im2col_matmul(xp: Any, cols: Any, w: Any, out_sp: tuple, g: int, b: int) -> Any:
+    """``cols`` (N, C, K, *out), its trailing axes in any grouping, contracted with the
+    kernel over ``(c, k)`` per group."""
+    n, c = cols.shape[:2]
+    o, i = w.shape[:2]
+    k, p = math.prod(w.shape[2:]), math.prod(out_sp)
     if b == 1:
         # groups split C and O; the matmul broadcasts the (G, O/G, I*K) kernel over N.
         cols = xp.reshape(cols, (n, g, (c // g) * k, p))

@@ -7,7 +7,9 @@ the integer limits for integers), spreads it by ``base_dilation`` (holes hold th
 too), then reduces every window of ``window_dimensions`` elements spaced ``window_dilation``
 apart, stepping ``window_strides`` — XLA's ReduceWindow. The implementation takes one strided
 slice of the padded operand per window offset and combines them elementwise: memory stays
-that of the output, and nothing loops over the data.
+that of the output, and nothing loops over the data. On a device (CuPy, strict), max and
+min over windows that tile the operand (2×2 pooling with stride 2) are one reduction over
+the windows' axes of a reshape instead: one kernel where the slices take one per offset.
 
 Max and min pass derivatives to the element that attains the extremum in each window; on
 ties the first one in the window's row-major order wins, as XLA's ``select_and_scatter``
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend.extras import is_numpy
 from ..core.array import Array
 from ..core.aval import ShapedArray
 from ..core.primitive import Primitive, ShapeError
@@ -155,6 +158,14 @@ def window_slices(shape: Sequence[int], window: Sequence[int], strides: Sequence
                     for o, d, s, m in zip(offs, dilation, strides, out))
 
 
+def few_calls(xp: Any) -> bool:
+    """Whether ``xp`` computes on a device (CuPy, or the strict backend that models it),
+    where each call costs launch time that small arrays do not repay: there one gather or
+    one reduction replaces a slice per window offset. NumPy keeps the slices, which it
+    runs faster than a gather or a reduction over small interleaved axes."""
+    return not is_numpy(xp)
+
+
 # --- the primitives ----------------------------------------------------------------------
 
 
@@ -179,6 +190,30 @@ def _out_shape(padded: Sequence[int], window_dimensions: tuple, window_strides: 
                  for p, w, s, d in zip(padded, window_dimensions, window_strides, window_dilation))
 
 
+def tiles(window_dimensions: Sequence[int], window_strides: Sequence[int], padding: Pads,
+          base_dilation: Sequence[int], window_dilation: Sequence[int]) -> bool:
+    """Whether the windows tile the operand (2×2 pooling with stride 2): no padding, no
+    dilation, the stride the window's size. Each element is then in at most one window."""
+    return (tuple(window_strides) == tuple(window_dimensions)
+            and all(p == (0, 0) for p in padding) and all(d == 1 for d in base_dilation)
+            and all(d == 1 for d in window_dilation))
+
+
+def _tile_axes(x: Any, window: Sequence[int], out: Sequence[int]) -> tuple[tuple, Any]:
+    """For tiling windows: ``((split shape, window axes), x cut to whole windows)``; the
+    split shape gives each windowed axis ``(windows, window)``."""
+    shape, axes = [], []
+    for m, w in zip(out, window):
+        shape.append(m)
+        if w > 1:
+            axes.append(len(shape))
+            shape.append(w)
+    whole = tuple(m * w for m, w in zip(out, window))
+    if whole != tuple(x.shape):
+        x = x[tuple(builtin_slice(0, n) for n in whole)]
+    return (tuple(shape), tuple(axes)), x
+
+
 def _make_reducer(kind: str, combine: Callable[..., Any]) -> Primitive:
     p = Primitive(f"reduce_window_{kind}")
 
@@ -189,6 +224,13 @@ def _make_reducer(kind: str, combine: Callable[..., Any]) -> Primitive:
         out = _out_shape(xpd.shape, window_dimensions, window_strides, window_dilation)
         if not math.prod(out):
             return xp.full(out, ident, dtype=x.dtype)
+        if kind != "sum" and few_calls(xp) and tiles(window_dimensions, window_strides, padding,
+                                                        base_dilation, window_dilation):
+            # One reduction over the windows' axes of a reshape (max and min are exact in
+            # any order; a sum would round differently from the slices' order).
+            reduce = xp.amax if kind == "max" else xp.amin
+            axes, split = _tile_axes(xpd, window_dimensions, out)
+            return reduce(xp.reshape(split, axes[0]), axis=axes[1])
         acc, owned = None, False
         for sl in window_slices(xpd.shape, window_dimensions, window_strides,
                                 window_dilation, out):

@@ -3,9 +3,10 @@
 On a GPU every CuPy call launches a kernel and writes its result to memory, so an MLP's
 ``add`` (bias) → ``max`` (ReLU) → their gradients, or an optimizer's dozen updates per
 parameter, cost a launch and a round trip to memory each. This pass finds maximal groups of
-elementwise equations of one result shape and replaces each group (of two or more) with
-one ``fused_elementwise`` equation that runs a generated ``cupy.ElementwiseKernel``: the
-intermediates stay in registers, only the values read after the group are written out.
+elementwise equations of one result shape and replaces each group (of two or more, or a
+``select`` alone: see :data:`ALONE`) with one ``fused_elementwise`` equation that runs a
+generated ``cupy.ElementwiseKernel``: the intermediates stay in registers, only the values
+read after the group are written out.
 
 The rules for a group:
 
@@ -461,10 +462,17 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     return all(d in (1, t) for d, t in zip(shape[::-1], target[::-1]))
 
 
+# Fused even alone: ``select`` costs CuPy two kernels as its own call (``cupy.where``
+# copies the condition first; jit writes ``select(p, x, 0)`` as two bitwise passes), one
+# as a kernel (the gradients of ReLU and max pooling).
+ALONE = frozenset({"select"})
+
+
 def find_groups(jaxpr: Jaxpr) -> list[list[int]]:
     """Maximal groups (equation indices, in order) of fusible equations; see the module text.
 
-    Each group has two or more members; a fusible equation joins the groups of the
+    Each group has two or more members, or is one equation of :data:`ALONE`; a fusible
+    equation joins the groups of the
     fusible producers of its operands when they share its shape and no equation outside
     them, before it, reads their values.
     """
@@ -503,7 +511,8 @@ def find_groups(jaxpr: Jaxpr) -> list[list[int]]:
         group_of[i] = group
     seen, out = set(), []
     for g in group_of.values():
-        if id(g) not in seen and len(g.members) > 1:
+        if id(g) not in seen and (len(g.members) > 1
+                                  or jaxpr.eqns[g.members[0]].prim.name in ALONE):
             seen.add(id(g))
             out.append(sorted(g.members))
     return sorted(out, key=lambda ms: ms[-1])
