@@ -355,7 +355,7 @@ def test_every_generated_kernel_compiles_with_nvrtc():
     for k in kernels:
         prog = nvrtc.createProgram(_harness(k), f"{k.name}.cu", (), ())
         try:
-            nvrtc.compileProgram(prog, (arch, "--std=c++11"))
+            nvrtc.compileProgram(prog, (arch, "--std=c++11", *fusion.NVRTC_OPTIONS))
         except Exception:
             pytest.fail(f"{k!r} does not compile:\n{nvrtc.getProgramLog(prog)}\n"
                         f"{_harness(k)}")

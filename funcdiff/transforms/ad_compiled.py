@@ -199,7 +199,8 @@ def _compile(jaxpr: Jaxpr, cts: list, wanted: list[Var], backend: Any) -> Any:
     reads = [i for i, v in enumerate(code.invars) if v in used]
     code = Jaxpr(code.constvars, [code.invars[i] for i in reads], code.eqns, code.outvars,
                  code.consts)
-    exe = codegen.lower(code, backend, name="backward")
+    # No fused CUDA kernels: eager code must not stop to compile with NVRTC.
+    exe = codegen.lower(code, backend, name="backward", fuse=False)
     out_avals = [v.aval for v in code.outvars]
     return _Compiled(exe, reads, out_avals, out_pos, len(wanted))
 

@@ -539,8 +539,8 @@ def _raw_on(c: Any, backend: Any) -> Any:
 
 class _Lowering:
     def __init__(self, jaxpr: Jaxpr, backend: Any, donate: Sequence[int], debug_nans: bool,
-                 name: str) -> None:
-        if fusion.enabled(backend) and not debug_nans:
+                 name: str, fuse: bool = True) -> None:
+        if fuse and fusion.enabled(backend) and not debug_nans:
             # CuPy: elementwise chains become one kernel each (not when NaNs are checked:
             # that names each operation, so each keeps its own line)
             jaxpr = fusion.fuse(jaxpr, name)
@@ -807,7 +807,7 @@ class _Lowering:
 
 
 def lower(jaxpr: Jaxpr, backend: Any, *, donate: Sequence[int] = (), debug_nans: bool = False,
-          name: str = "jitted") -> Executable:
+          name: str = "jitted", fuse: bool = True) -> Executable:
     """Compile ``jaxpr`` (consts included) into an :class:`Executable` on ``backend``.
 
     Args:
@@ -816,6 +816,8 @@ def lower(jaxpr: Jaxpr, backend: Any, *, donate: Sequence[int] = (), debug_nans:
         donate: positions of inputs whose buffers the program may overwrite.
         debug_nans: check every floating-point result for NaNs, naming the equation.
         name: the generated function's name (a valid identifier).
+        fuse: fuse elementwise chains into CUDA kernels where the backend allows it
+            (False: array calls only, nothing compiled at run time).
 
     Returns:
         The executable: call it with a list of backend arrays, one per input.
@@ -836,4 +838,4 @@ def lower(jaxpr: Jaxpr, backend: Any, *, donate: Sequence[int] = (), debug_nans:
         array([6.436564, 6.436564, 6.436564], dtype=float32)
     """
     name = name if name.isidentifier() and not keyword.iskeyword(name) else "jitted"
-    return _Lowering(jaxpr, backend, donate, debug_nans, name).run()
+    return _Lowering(jaxpr, backend, donate, debug_nans, name, fuse).run()

@@ -79,6 +79,11 @@ def forced(on: bool = True) -> Iterator[None]:
 # ---------------------------------------------------------------------------------------
 # Types
 
+# NVRTC options of every fused kernel. No contraction of a*b+c into an FMA: CuPy evaluates
+# each operation as its own kernel, rounding in between, and jit must give eager's numbers
+# (an H200 run showed 1-ulp differences in fd.random.normal under jit without this).
+NVRTC_OPTIONS = ("--fmad=false",)
+
 C_TYPES = {
     "bool": "bool", "int8": "signed char", "uint8": "unsigned char", "int16": "short",
     "uint16": "unsigned short", "int32": "int", "uint32": "unsigned int",
@@ -391,7 +396,7 @@ class FusedKernel:
 
                     self._cupy = cupy.ElementwiseKernel(
                         self.in_params, self.out_params, self.operation, self.name,
-                        preamble=self.preamble)
+                        preamble=self.preamble, options=NVRTC_OPTIONS)
                 kern = self._cupy
         return kern
 
