@@ -191,3 +191,10 @@ def test_a_captured_numpy_scalar_array_is_read_each_call():
         np.testing.assert_allclose(host(got), [c] * 2)
     if os.environ.get("FUNCDIFF_BACKEND", "numpy") == "numpy":
         assert ad_compiled.info()["runs"] == 2  # a host array is an input of NumPy code
+
+
+def test_signed_zero_constants_are_told_apart():
+    x = fnp.ones(2)
+    for c in (0.0, -0.0, 0.0, -0.0, 0.0, -0.0):
+        got = host(fd.grad(lambda x, c=c: fnp.sum(lax.mul(x, c)))(x))
+        assert np.array_equal(np.signbit(got), np.signbit([c, c])), (c, got)

@@ -114,7 +114,8 @@ def _signature(jaxpr: Jaxpr, env: dict, cts: list, wanted: list[Var],
                 val = a.val
                 if val != val:  # NaN: never equal to itself, so never a cache hit
                     return None
-                ins.append((val.__class__, val, a.aval))
+                # (repr tells -0.0 from 0.0, which compare and hash equal)
+                ins.append((val.__class__, val, a.aval, repr(val) if val == 0 else None))
         params = eqn.params
         parts.append((eqn.prim, tuple(ins), tuple(params.items()) if params else ()))
         for v in eqn.outvars:
