@@ -23,7 +23,7 @@ from conftest import host
 import funcdiff as fd
 import funcdiff.numpy as fnp
 from funcdiff import lax
-from funcdiff.transforms import codegen, fusion
+from funcdiff.transforms import emitters, fusion
 
 # Shapes of the inputs: small ones, and ones past the sizes where jit masks (4096 elements)
 # and consumes large results early (64 KiB).
@@ -275,7 +275,7 @@ def test_masked_select_is_bit_exact(dtype, keep_true):
     want = np.where(p, x, dtype(0)) if keep_true else np.where(p, dtype(0), x)
     assert got.tobytes() == want.tobytes()
     xs = x.copy()
-    out = codegen._where0(np, p, xs, keep_true, out=xs)  # written over x itself
+    out = emitters._where0(np, p, xs, keep_true, out=xs)  # written over x itself
     assert out is xs and out.tobytes() == want.tobytes()
 
 
