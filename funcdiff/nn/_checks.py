@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy as fnp
 from .. import random
 from ..core import dtypes
 from ..core.array import Array
@@ -62,6 +63,4 @@ def int_tuple(layer: str, what: str, value: Any, n: int, minimum: int = 1) -> tu
 
 
 def as_input(x: Any) -> Any:
-    from .. import numpy as fnp
-
     return x if isinstance(x, Array) else fnp.asarray(x)
