@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from . import cupy_api
+
 
 def is_numpy(xp: Any) -> bool:
     """Whether ``xp`` is NumPy itself (host arrays; every ufunc method exists)."""
@@ -19,18 +21,16 @@ def is_cupy(xp: Any) -> bool:
     return getattr(xp, "__name__", "") == "cupy"
 
 
+_SCATTER_UFUNC = {"add": "add", "mul": "multiply", "max": "maximum", "min": "minimum"}
 # Dtypes CuPy's scatter kernels (CUDA atomics) handle exactly: add, max and min on these run
 # as one kernel (cupyx.scatter_add/max/min, spelled xp.add.at…); others go round by round.
-# float64 max/min are left out: CuPy 14's kernels round them through float32 (seen on an
-# H200: values off by 1e-8 relative, untouched elements included).
+# From the tables the strict backend enforces: the dtypes each ``ufunc.at`` takes, less the
+# ones it rounds (float64 max/min go through float32 in CuPy 14, seen on an H200).
 _ATOMIC = {
-    "add": frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.uint32,
-                                           np.int64, np.uint64)),
-    "max": frozenset(np.dtype(t) for t in (np.float32, np.int32, np.uint32, np.int64,
-                                           np.uint64)),
+    mode: frozenset(np.dtype(d) for d in cupy_api.UFUNC_AT_DTYPES[u]
+                    if (u, d) not in cupy_api.UFUNC_AT_INEXACT)
+    for mode, u in _SCATTER_UFUNC.items() if u in cupy_api.UFUNC_AT_DTYPES
 }
-_ATOMIC["min"] = _ATOMIC["max"]
-_SCATTER_UFUNC = {"add": "add", "mul": "multiply", "max": "maximum", "min": "minimum"}
 
 
 def scatter(xp: Any, out: Any, idx: tuple, updates: Any, mode: str) -> None:

@@ -22,9 +22,9 @@ def conv_by_gather(xp: Any, x: Any, w: Any, strides: tuple, padding: tuple,
                     b: int) -> Any:
     """im2col as one gather from the unpadded input (``take`` of precomputed flat
     positions), padding and ``lhs_dilation``'s holes zeroed in place after it, then one
-    batched matmul: three calls where the other paths make one per kernel offset or window,
-    and no padded copy of the input. ``cols[n, c, k, p]`` is as in
-    :func:`conv_by_offsets`."""
+    matrix product (:func:`_plain_matmul` for one group): a few calls where the other paths
+    make one per kernel offset or window, and no padded copy of the input.
+    ``cols[n, c, k, p]`` is as in :func:`conv_by_offsets`."""
     n, c = x.shape[:2]
     idx, holes = _window_index(x, x.shape[2:], w.shape[2:], strides, padding, lhs_dilation,
                                rhs_dilation, out_sp)

@@ -7,10 +7,10 @@ flipped. The implementation brings the operands to the layouts ``(N, C, *spatial
 ``(O, I, *window)``. On a device (CuPy, and the strict backend that models it) each call
 costs launch time that small arrays do not repay, so there im2col is one gather: a
 ``take`` of precomputed flat positions (kept on the device, one set per geometry) from the
-unpadded input, the padding and ``lhs_dilation``'s holes zeroed in place, one batched
-matmul — three kernels per convolution (four for a transpose, whose swapped kernel is
-copied). On NumPy, which runs
-strided copies faster than a gather, the input is padded and spread (``lhs_dilation`` is
+unpadded input, the padding and ``lhs_dilation``'s holes zeroed in place, then one matrix
+product (a plain 2-D one after a copy that puts the batch beside the windows, for one
+group; a batched one for several) — three or four kernels per convolution. On NumPy, which
+runs strided copies faster than a gather, the input is padded and spread (``lhs_dilation`` is
 interior padding) and then, chosen by measurement (a small CNN's forward pass and both
 gradients):
 
